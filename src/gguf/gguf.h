@@ -1,0 +1,105 @@
+// GGUF reader: parses and validates a GGUF v2/v3 file that is mmapped read-only. Tensor data are views into
+// the mapping (nothing is copied). Every length, count, offset and dimension is checked against the file size
+// before use; a corrupt file yields a Status naming the file, the field or tensor, and the reason.
+//
+// File layout (little endian):
+//   magic "GGUF" | u32 version | u64 n_tensors | u64 n_kv
+//   n_kv × { string key | u32 value_type | value }
+//   n_tensors × { string name | u32 n_dims | u64 dims[n_dims] | u32 ggml_type | u64 offset }
+//   padding to general.alignment (default 32) | tensor data (each offset relative to this start, aligned)
+//   string = u64 length + bytes (no terminator); array = u32 elem_type + u64 count + elements.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quant/dtype.h"
+#include "util/mapped_file.h"
+#include "util/status.h"
+
+namespace ingot::gguf {
+
+enum class ValueType : uint32_t {
+  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
+  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
+};
+std::string_view ValueTypeName(ValueType t);
+
+// A metadata value. Scalars are widened (ints to int64/uint64, floats to double); arrays hold Values.
+struct Value {
+  ValueType type = ValueType::kU8;
+  ValueType elem_type = ValueType::kU8;  // for arrays
+  int64_t i = 0;        // signed ints and bool
+  uint64_t u = 0;       // unsigned ints
+  double f = 0;         // floats
+  std::string s;        // strings
+  std::vector<Value> array;
+
+  bool IsInteger() const;
+  bool IsFloat() const { return type == ValueType::kF32 || type == ValueType::kF64; }
+  // Numeric value as int64 / double when the type is any integer/bool or float.
+  std::optional<int64_t> AsInt() const;
+  std::optional<double> AsDouble() const;
+  std::string ToString(size_t max_array_items = 8) const;  // for `ingot inspect --metadata`
+};
+
+struct TensorInfo {
+  std::string name;
+  DType type = DType::kF32;
+  std::vector<uint64_t> dims;    // GGUF order: dims[0] is the contiguous (row) dimension
+  uint64_t offset = 0;           // relative to the data section
+  uint64_t n_elements = 0;
+  uint64_t n_bytes = 0;
+  const uint8_t* data = nullptr; // points into the mapping
+};
+
+class File {
+ public:
+  static Result<std::unique_ptr<File>> Open(const std::string& path);
+  // Parses an in-memory buffer (for the fuzzer and tests); `name` is used in error messages.
+  // The buffer must outlive the File.
+  static Result<std::unique_ptr<File>> Parse(const uint8_t* data, size_t size, const std::string& name);
+
+  const std::string& path() const { return path_; }
+  uint32_t version() const { return version_; }
+  uint64_t alignment() const { return alignment_; }
+  size_t file_size() const { return size_; }
+
+  // Metadata in file order.
+  const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }
+  const Value* Find(std::string_view key) const;
+
+  // Typed getters: nullopt when missing; an error when present with an incompatible type.
+  Result<std::optional<std::string>> GetString(std::string_view key) const;
+  Result<std::optional<int64_t>> GetInt(std::string_view key) const;
+  Result<std::optional<double>> GetFloat(std::string_view key) const;  // accepts ints too
+  Result<std::optional<bool>> GetBool(std::string_view key) const;
+  // Arrays: element type must match (strings / any integer / any float); a scalar is not an array.
+  Result<std::optional<std::vector<std::string>>> GetStringArray(std::string_view key) const;
+  Result<std::optional<std::vector<int64_t>>> GetIntArray(std::string_view key) const;
+  Result<std::optional<std::vector<float>>> GetFloatArray(std::string_view key) const;
+
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo* FindTensor(std::string_view name) const;
+
+ private:
+  MappedFile mapping_;
+  std::string path_;
+  const uint8_t* base_ = nullptr;
+  size_t size_ = 0;
+  uint32_t version_ = 0;
+  uint64_t alignment_ = 32;
+  std::vector<std::pair<std::string, Value>> kv_;
+  std::map<std::string, size_t, std::less<>> kv_index_;
+  std::vector<TensorInfo> tensors_;
+  std::map<std::string, size_t, std::less<>> tensor_index_;
+
+  friend class Parser;
+};
+
+}  // namespace ingot::gguf

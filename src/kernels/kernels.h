@@ -1,0 +1,49 @@
+// Matrix-vector and matrix-matrix products over quantized weights, with one runtime dispatch point.
+// Convention (stated once): weights are row-major W[n_rows, k] in GGUF storage (a row is k contiguous
+// elements of the weight's DType); y = W·x. Activations are first converted to ActivationType(weight type)
+// (e.g. Q8_0 for Q4_0/Q8_0 weights, Q8_K for K-quants, F16 for F16 weights), as llama.cpp does, so results
+// agree with it within rounding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "quant/dtype.h"
+
+namespace ingot::kernels {
+
+enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Vnni };
+std::string_view IsaName(Isa isa);
+Isa BestIsa();                 // the best the CPU supports among the compiled variants
+Isa ActiveIsa();
+void SetActiveIsa(Isa isa);    // tests sweep every compiled ISA; must be supported by the CPU
+bool IsaSupported(Isa isa);
+
+// The type activations are converted to before a dot product with weights of `weight`.
+DType ActivationType(DType weight);
+// Bytes needed to hold k activations converted for weights of `weight`.
+size_t ActivationRowBytes(DType weight, size_t k);
+// Converts one activation row of k floats to ActivationType(weight) at dst.
+void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k);
+
+struct GemmArgs {
+  DType weight_type;
+  size_t k;                  // inner dimension (elements per row)
+  const uint8_t* w;          // row 0 of W
+  size_t w_row_bytes;        // stride between weight rows
+  size_t row_begin, row_end; // rows of W to compute
+  const uint8_t* act;        // m activation rows, already converted with QuantizeActivationRow
+  size_t act_row_bytes;      // stride between activation rows
+  size_t m;                  // number of activation rows (tokens)
+  float* y;                  // output: y[t * y_stride + r] for token t and weight row r
+  size_t y_stride;
+};
+
+// y[t, r] = dot(W[r, :], act[t, :]) for r in [row_begin, row_end), t in [0, m). Thread-safe; no allocation.
+void Gemm(const GemmArgs& args);
+
+// Single dot product of one weight row with one converted activation row (the scalar twin of Gemm).
+float DotRow(DType weight_type, size_t k, const void* w_row, const void* act_row);
+
+}  // namespace ingot::kernels

@@ -1,0 +1,70 @@
+// CPU probing: cpuid via the compiler builtins, core topology from /proc/cpuinfo, memory from /proc/meminfo.
+#include "util/cpu.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+namespace ingot {
+
+const CpuFeatures& GetCpuFeatures() {
+  static const CpuFeatures features = [] {
+    CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.avx512f = __builtin_cpu_supports("avx512f");
+    f.avx512bw = __builtin_cpu_supports("avx512bw");
+    f.avx512vl = __builtin_cpu_supports("avx512vl");
+    f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+    f.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+    f.avxvnni = __builtin_cpu_supports("avxvnni");
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("flags", 0) == 0) {
+        f.f16c = line.find(" f16c") != std::string::npos;
+        break;
+      }
+    }
+#endif
+    return f;
+  }();
+  return features;
+}
+
+int PhysicalCoreCount() {
+  static const int count = [] {
+    std::ifstream in("/proc/cpuinfo");
+    std::set<std::pair<int, int>> cores;
+    std::string line;
+    int physical_id = 0;
+    while (std::getline(in, line)) {
+      auto value = [&] { return std::stoi(line.substr(line.find(':') + 1)); };
+      if (line.rfind("physical id", 0) == 0) physical_id = value();
+      if (line.rfind("core id", 0) == 0) cores.insert({physical_id, value()});
+    }
+    int logical = int(std::thread::hardware_concurrency());
+    if (cores.empty()) return logical > 0 ? logical : 1;
+    return int(cores.size());
+  }();
+  return count;
+}
+
+MemoryInfo GetMemoryInfo() {
+  MemoryInfo info;
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  size_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemTotal:") info.total = kb * 1024;
+    if (key == "MemAvailable:") info.available = kb * 1024;
+  }
+  return info;
+}
+
+}  // namespace ingot

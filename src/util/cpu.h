@@ -1,0 +1,32 @@
+// What the CPU can do: physical core count and SIMD features, probed once at start-up.
+#pragma once
+
+#include <string>
+
+namespace ingot {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512vnni = false;
+  bool avx512bf16 = false;
+  bool avxvnni = false;
+};
+
+const CpuFeatures& GetCpuFeatures();
+
+// Physical cores (hyperthreads counted once); falls back to the logical count.
+int PhysicalCoreCount();
+
+// Total and available system memory in bytes (from /proc/meminfo); 0 when unknown.
+struct MemoryInfo {
+  size_t total = 0;
+  size_t available = 0;
+};
+MemoryInfo GetMemoryInfo();
+
+}  // namespace ingot
