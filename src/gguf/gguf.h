@@ -29,8 +29,12 @@ enum class ValueType : uint32_t {
   kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
 };
 std::string_view ValueTypeName(ValueType t);
+bool IsIntegerType(ValueType t);  // U8..U64 and I8..I64 (not bool)
+bool IsFloatType(ValueType t);    // F32, F64
 
 // A metadata value. Scalars are widened (ints to int64/uint64, floats to double); arrays hold Values.
+// Which field is meaningful depends on `type`: u for U8..U64, i for I8..I64 and bool (0/1), f for F32/F64,
+// s for strings, elem_type + array for arrays (every element has type == elem_type).
 struct Value {
   ValueType type = ValueType::kU8;
   ValueType elem_type = ValueType::kU8;  // for arrays
@@ -40,12 +44,25 @@ struct Value {
   std::string s;        // strings
   std::vector<Value> array;
 
-  bool IsInteger() const;
-  bool IsFloat() const { return type == ValueType::kF32 || type == ValueType::kF64; }
-  // Numeric value as int64 / double when the type is any integer/bool or float.
+  // Constructors for writing: `type` must be of the matching kind (asserted), and the value must fit it.
+  static Value Unsigned(ValueType type, uint64_t v);
+  static Value Signed(ValueType type, int64_t v);
+  static Value Float(ValueType type, double v);
+  static Value Bool(bool v);
+  static Value String(std::string v);
+  static Value Array(ValueType elem_type, std::vector<Value> elems);
+
+  bool IsInteger() const { return IsIntegerType(type); }
+  bool IsFloat() const { return IsFloatType(type); }
+  // Numeric value as int64 / double when the type is any integer/bool or float (AsInt: integers and bool
+  // only, and nullopt for a u64 above INT64_MAX).
   std::optional<int64_t> AsInt() const;
   std::optional<double> AsDouble() const;
+  // "u32", "string", "array of f32", "array of array of i32".
+  std::string TypeName() const;
   std::string ToString(size_t max_array_items = 8) const;  // for `ingot inspect --metadata`
+
+  bool operator==(const Value& other) const = default;
 };
 
 struct TensorInfo {
@@ -79,10 +96,11 @@ class File {
   Result<std::optional<int64_t>> GetInt(std::string_view key) const;
   Result<std::optional<double>> GetFloat(std::string_view key) const;  // accepts ints too
   Result<std::optional<bool>> GetBool(std::string_view key) const;
-  // Arrays: element type must match (strings / any integer / any float); a scalar is not an array.
+  // Arrays: element type must match (strings / any integer / any float or integer); a scalar is not an array.
   Result<std::optional<std::vector<std::string>>> GetStringArray(std::string_view key) const;
   Result<std::optional<std::vector<int64_t>>> GetIntArray(std::string_view key) const;
   Result<std::optional<std::vector<float>>> GetFloatArray(std::string_view key) const;
+  Result<std::optional<std::vector<bool>>> GetBoolArray(std::string_view key) const;  // e.g. per-layer flags
 
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   const TensorInfo* FindTensor(std::string_view name) const;
