@@ -1,0 +1,35 @@
+// The per-ISA function table behind kernels.h. Internal to ingot_kernels: each ISA's translation unit
+// (compiled with its own -m flags) fills the entries it implements; kernels.cpp picks the table once.
+//
+// SIMD translation units must not call inline functions from shared headers (util/fp16.h, quant/blocks.h
+// helpers, ...): the linker keeps one copy of each inline function, and the copy compiled with AVX-512 flags
+// could end up in the scalar path. They include only layouts (structs, constants) and intrinsics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ingot::kernels {
+
+// Most activation rows one RowDotFn call handles: the weight row's blocks are unpacked once per call and
+// reused for every activation row, which is where prefill gets its speed over a plain dot product.
+inline constexpr size_t kMaxActs = 4;
+
+// y[j * y_stride] = dot(w_row, activation row j) for j < n_act (1 <= n_act <= kMaxActs); activation row j
+// starts at act + j * act_stride and is in ActivationType(weight) format. k is a multiple of the block size.
+using RowDotFn = void (*)(size_t k, const uint8_t* w_row, const uint8_t* act, size_t act_stride, size_t n_act,
+                          float* y, size_t y_stride);
+
+inline constexpr size_t kNumTypeIds = 31;  // DType ids are below this
+
+struct KernelTable {
+  RowDotFn dot[kNumTypeIds] = {};
+};
+
+// Each fills the entries it implements and leaves the others untouched (callers start from the scalar table).
+void FillScalar(KernelTable& table);
+void FillAvx2(KernelTable& table);
+void FillAvx512(KernelTable& table);
+void FillAvx512Vnni(KernelTable& table);
+
+}  // namespace ingot::kernels

@@ -1,0 +1,164 @@
+// The one dispatch point: picks the kernel table for the best ISA at start-up, converts activations and tiles
+// Gemm into per-row calls of that table's dot products.
+#include "kernels/kernels.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernel_table.h"
+#include "quant/blocks.h"
+#include "quant/quant.h"
+#include "util/cpu.h"
+#include "util/fp16.h"
+
+namespace ingot::kernels {
+namespace {
+
+constexpr std::array kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni};
+
+const KernelTable& TableFor(Isa isa) {
+  static const std::array<KernelTable, kAllIsas.size()> tables = [] {
+    std::array<KernelTable, kAllIsas.size()> t;
+    FillScalar(t[0]);
+    t[1] = t[0];
+    t[2] = t[1];
+    t[3] = t[2];
+    return t;
+  }();
+  return tables[static_cast<size_t>(isa)];
+}
+
+std::atomic<Isa>& ActiveIsaRef() {
+  static std::atomic<Isa> active{BestIsa()};
+  return active;
+}
+
+// Q8_0 / Q8_1 activations as llama.cpp's x86 build converts them: scale amax / 127, multiply by 127 / amax,
+// round half to even.
+template <bool kWithSum>
+void QuantizeQ8Blocks(const float* x, uint8_t* dst, size_t k) {
+  constexpr size_t kBytes = kWithSum ? sizeof(quant::BlockQ8_1) : sizeof(quant::BlockQ8_0);
+  for (size_t b = 0; b < k / quant::kQK; ++b, x += quant::kQK) {
+    float amax = 0;
+    for (int j = 0; j < quant::kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
+    const float d = amax / 127.f;
+    const float id = amax != 0 ? 127.f / amax : 0.0f;
+    int8_t qs[quant::kQK];
+    int sum = 0;
+    for (int j = 0; j < quant::kQK; ++j) {
+      qs[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
+      sum += qs[j];
+    }
+    uint8_t* out = dst + b * kBytes;
+    const uint16_t dh = F32ToF16(d);
+    std::memcpy(out, &dh, 2);
+    if constexpr (kWithSum) {
+      const uint16_t sh = F32ToF16(d * sum);
+      std::memcpy(out + 2, &sh, 2);
+    }
+    std::memcpy(out + (kWithSum ? 4 : 2), qs, quant::kQK);
+  }
+}
+
+}  // namespace
+
+std::string_view IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx512Vnni: return "avx512vnni";
+  }
+  return "unknown";
+}
+
+bool IsaSupported(Isa isa) {
+  const CpuFeatures& f = GetCpuFeatures();
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  const bool avx512 = avx2 && f.avx512f && f.avx512bw && f.avx512vl;
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return avx2;
+    case Isa::kAvx512: return avx512;
+    case Isa::kAvx512Vnni: return avx512 && f.avx512vnni;
+  }
+  return false;
+}
+
+Isa BestIsa() {
+  Isa best = Isa::kScalar;
+  for (Isa isa : kAllIsas) {
+    if (IsaSupported(isa)) best = isa;
+  }
+  return best;
+}
+
+Isa ActiveIsa() { return ActiveIsaRef().load(std::memory_order_relaxed); }
+
+void SetActiveIsa(Isa isa) {
+  assert(IsaSupported(isa));
+  ActiveIsaRef().store(isa, std::memory_order_relaxed);
+}
+
+DType ActivationType(DType weight) {
+  switch (weight) {
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+      return weight;
+    case DType::kQ4_0:
+    case DType::kQ5_0:
+    case DType::kQ8_0:
+    case DType::kIQ4_NL:
+      return DType::kQ8_0;
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+      return DType::kQ8_1;
+    default:
+      return DType::kQ8_K;  // Q2_K..Q6_K, IQ4_XS
+  }
+}
+
+size_t ActivationRowBytes(DType weight, size_t k) { return RowBytes(ActivationType(weight), k); }
+
+void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
+  const DType act = ActivationType(weight);
+  auto* out = static_cast<uint8_t*>(dst);
+  switch (act) {
+    case DType::kQ8_0: return QuantizeQ8Blocks<false>(x, out, k);
+    case DType::kQ8_1: return QuantizeQ8Blocks<true>(x, out, k);
+    default: return QuantizeRow(act, x, dst, k);  // F32, F16, BF16, Q8_K: the reference conversions
+  }
+}
+
+void Gemm(const GemmArgs& a) {
+  const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(a.weight_type)];
+  assert(dot != nullptr && RowSizeOk(a.weight_type, a.k));
+  // Rows are taken in groups small enough to stay in L1/L2 (16 rows of a 4096-wide Q4_0 matrix are 36 KiB)
+  // while every group of kMaxActs activation rows passes over them.
+  constexpr size_t kRowGroup = 16;
+  for (size_t r0 = a.row_begin; r0 < a.row_end; r0 += kRowGroup) {
+    const size_t r1 = std::min(a.row_end, r0 + kRowGroup);
+    for (size_t t0 = 0; t0 < a.m; t0 += kMaxActs) {
+      const size_t n_act = std::min(kMaxActs, a.m - t0);
+      const uint8_t* act = a.act + t0 * a.act_row_bytes;
+      for (size_t r = r0; r < r1; ++r) {
+        dot(a.k, a.w + r * a.w_row_bytes, act, a.act_row_bytes, n_act, a.y + t0 * a.y_stride + r, a.y_stride);
+      }
+    }
+  }
+}
+
+float DotRow(DType weight_type, size_t k, const void* w_row, const void* act_row) {
+  const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(weight_type)];
+  assert(dot != nullptr);
+  float y = 0;
+  dot(k, static_cast<const uint8_t*>(w_row), static_cast<const uint8_t*>(act_row), 0, 1, &y, 1);
+  return y;
+}
+
+}  // namespace ingot::kernels
