@@ -1,13 +1,25 @@
 // GGUF reader: parses and validates a GGUF v2/v3 file that is mmapped read-only. Tensor data are views into
 // the mapping (nothing is copied). Every length, count, offset and dimension is checked against the file size
-// before use; a corrupt file yields a Status naming the file, the field or tensor, and the reason.
+// before use; a corrupt file yields a Status naming the file, the field or tensor, and the reason, e.g.
+//   "model.gguf: tensor 'blk.0.attn_q.weight': data [offset 1234, 4096 bytes] extends past end of file (size 2000)"
+// Code kCorrupt for malformed contents; kUnsupported for GGUF v1 (and versions > 3, big-endian files) and for
+// tensor types ingot does not know ("unknown tensor type 99 for tensor 'x'") or cannot compute with
+// ("unsupported tensor type IQ2_XXS for tensor 'x'"). Thread-safe after construction (read-only).
 //
-// File layout (little endian):
+// File layout (little endian; v2 and v3 are identical here, v1 had 32-bit counts and lengths):
 //   magic "GGUF" | u32 version | u64 n_tensors | u64 n_kv
 //   n_kv × { string key | u32 value_type | value }
 //   n_tensors × { string name | u32 n_dims | u64 dims[n_dims] | u32 ggml_type | u64 offset }
 //   padding to general.alignment (default 32) | tensor data (each offset relative to this start, aligned)
-//   string = u64 length + bytes (no terminator); array = u32 elem_type + u64 count + elements.
+//   string = u64 length + bytes (no terminator); array = u32 elem_type + u64 count + elements, where the
+//   elements may themselves be arrays (each with its own elem_type and count); bool = one byte, 0 or 1.
+//
+// Rules the reader enforces: counts and lengths must fit in the bytes that remain; keys and tensor names are
+// unique; arrays nest at most 8 deep and the file holds at most 2^24 metadata values (memory bound);
+// general.alignment, when present, is a u32 nonzero power of two; a tensor has 1..4 nonzero dimensions whose
+// product fits in int64, dims[0] is a multiple of its type's block size, its offset is a multiple of the
+// alignment and its bytes lie inside the file. Tensors may overlap. A file without tensors may end right after
+// its metadata (vocab-only files are not padded).
 #pragma once
 
 #include <cstdint>
@@ -70,8 +82,8 @@ struct TensorInfo {
   DType type = DType::kF32;
   std::vector<uint64_t> dims;    // GGUF order: dims[0] is the contiguous (row) dimension
   uint64_t offset = 0;           // relative to the data section
-  uint64_t n_elements = 0;
-  uint64_t n_bytes = 0;
+  uint64_t n_elements = 0;       // product of dims
+  uint64_t n_bytes = 0;          // n_elements / block_elems * block_bytes
   const uint8_t* data = nullptr; // points into the mapping
 };
 

@@ -72,7 +72,9 @@ Result<std::optional<std::vector<int64_t>>> File::GetIntArray(std::string_view k
   using Out = std::optional<std::vector<int64_t>>;
   const Value* v = Find(key);
   if (v == nullptr) return Out();
-  if (v->type != ValueType::kArray || !IsIntegerType(v->elem_type)) return WrongType(path_, key, "array of integers", *v);
+  if (v->type != ValueType::kArray || !IsIntegerType(v->elem_type)) {
+    return WrongType(path_, key, "array of integers", *v);
+  }
   std::vector<int64_t> out;
   out.reserve(v->array.size());
   for (const Value& e : v->array) {

@@ -276,10 +276,10 @@ class Parser {
   // Sets type, n_elements and n_bytes once the type is known and the shape is sane.
   Status CheckShape(uint32_t raw_type, TensorInfo* t) const {
     std::optional<DTypeInfo> info = LookupDType(raw_type);
-    std::string tensor = " for tensor '" + Printable(t->name) + "'";
-    if (!info) return Unsupported(file_.path_ + ": unknown tensor type " + std::to_string(raw_type) + tensor);
-    if (!info->supported) {
-      return Unsupported(file_.path_ + ": unsupported tensor type " + std::string(info->name) + tensor);
+    if (!info || !info->supported) {
+      std::string type = info ? "unsupported tensor type " + std::string(info->name)
+                              : "unknown tensor type " + std::to_string(raw_type);
+      return Unsupported(file_.path_ + ": " + type + " for tensor '" + Printable(t->name) + "'");
     }
     t->type = info->type;
     uint64_t n = 1;
@@ -315,7 +315,8 @@ class Parser {
       bool overflow = __builtin_add_overflow(data_start, t.offset, &begin) ||
                       __builtin_add_overflow(begin, t.n_bytes, &end);
       if (overflow || end > size_) {
-        std::string where = overflow ? "relative offset " + std::to_string(t.offset) : "offset " + std::to_string(begin);
+        std::string where =
+            overflow ? "relative offset " + std::to_string(t.offset) : "offset " + std::to_string(begin);
         return Fail("data [" + where + ", " + std::to_string(t.n_bytes) + " bytes] extends past end of file (size " +
                     std::to_string(size_) + ")");
       }
