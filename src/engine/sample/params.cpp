@@ -31,7 +31,8 @@ Status ValidateSampling(const SamplingParams& params, int32_t n_vocab) {
     return InvalidArgument("top_p: must be greater than 0 and at most 1, got " + Num(params.top_p));
   }
   if (params.top_k < -1) {
-    return InvalidArgument("top_k: must be >= 0 (0 or -1 disables it), got " + std::to_string(params.top_k));
+    return InvalidArgument("top_k: must be a positive count, or 0 or -1 to disable it, got " +
+                           std::to_string(params.top_k));
   }
   INGOT_RETURN_IF_ERROR(CheckRange("min_p", params.min_p, 0.0, 1.0));
   INGOT_RETURN_IF_ERROR(CheckRange("presence_penalty", params.presence_penalty, -2.0, 2.0));

@@ -1,5 +1,6 @@
 // Sampler implementation. Candidates are ordered by (logit descending, id ascending), a strict total order, so
-// every partial sort yields the same set and order on every standard library: draws depend only on the seed.
+// every partial sort yields the same set and order on every standard library: draws depend only on the seed, the
+// logits and (at the last bit, through expf) the C library.
 #include "engine/sample/sampler.h"
 
 #include <algorithm>
@@ -29,7 +30,7 @@ bool PenaltiesActive(const SamplingParams& p) {
 }
 
 // Largest logit (NaN ignored; -inf when there is none). Several independent running maxima let the loop run at
-// load throughput instead of waiting on one chain of dependent compares (7x faster on 150k logits).
+// load throughput instead of waiting on one chain of dependent compares (greedy on 150k logits: 147 → 22 µs).
 float MaxOf(const float* logits, int32_t n) {
   constexpr int32_t kChains = 8;
   float chain[kChains];

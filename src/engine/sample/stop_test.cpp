@@ -1,6 +1,7 @@
 // StopMatcher: stop strings spanning pieces, overlapping prefixes, several stops, no stops, UTF-8 boundaries.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,40 @@ TEST(StopMatcher, StopAtTheVeryStart) {
   const Fed run = Feed({"<|im_end|>"}, {"<|im_end|>", "x"});
   EXPECT_EQ(run.text, "");
   EXPECT_TRUE(run.stopped);
+}
+
+// Random texts over a small alphabet, random piece boundaries: the stream must equal the text cut at the first stop
+// string, and never hold back more than the longest stop string minus one byte.
+TEST(StopMatcher, RandomSplitsMatchTheWholeTextAnswer) {
+  std::mt19937_64 rng(3);
+  const auto below = [&rng](size_t n) { return static_cast<size_t>(rng() % n); };
+  const std::vector<std::vector<std::string>> stop_sets = {{"ab"}, {"aab", "ba"}, {"abcab", "cc"}, {"aaaa"}};
+  for (int round = 0; round < 2000; ++round) {
+    const std::vector<std::string>& stops = stop_sets[round % stop_sets.size()];
+    std::string text;
+    for (size_t i = below(30); i > 0; --i) text += "abc"[below(3)];
+    size_t cut = std::string::npos;
+    for (const std::string& stop : stops) cut = std::min(cut, text.find(stop));
+    const std::string expected = text.substr(0, cut);
+
+    StopMatcher matcher(stops);
+    std::string emitted;
+    size_t fed = 0;
+    bool stopped = false;
+    while (fed < text.size()) {
+      const size_t len = 1 + below(4);
+      const StopMatcher::Output out = matcher.Feed(std::string_view(text).substr(fed, len));
+      fed = std::min(text.size(), fed + len);
+      emitted += out.text;
+      stopped = out.stopped;
+      ASSERT_EQ(expected.compare(0, emitted.size(), emitted), 0) << text;
+      if (stopped) break;
+      ASSERT_LE(fed - emitted.size(), 4u) << text;
+    }
+    emitted += matcher.Flush();
+    EXPECT_EQ(emitted, expected) << text;
+    EXPECT_EQ(stopped, cut != std::string::npos) << text;
+  }
 }
 
 }  // namespace
