@@ -25,8 +25,11 @@ const KernelTable& TableFor(Isa isa) {
     std::array<KernelTable, kAllIsas.size()> t;
     FillScalar(t[0]);
     t[1] = t[0];
+    FillAvx2(t[1]);
     t[2] = t[1];
+    FillAvx512(t[2]);
     t[3] = t[2];
+    FillAvx512Vnni(t[3]);
     return t;
   }();
   return tables[static_cast<size_t>(isa)];

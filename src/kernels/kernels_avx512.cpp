@@ -1,0 +1,8 @@
+// AVX-512 F/BW/VL kernels (compiled with -mavx512f -mavx512bw -mavx512vl; no VNNI): see avx512_body.h.
+#include "kernels/avx512_body.h"
+
+namespace ingot::kernels {
+
+void FillAvx512(KernelTable& table) { FillAvx512Table(table); }
+
+}  // namespace ingot::kernels
