@@ -103,6 +103,24 @@ TEST(GgufCorrupt, TruncationAtEveryByteIsAnError) {
   }
 }
 
+TEST(GgufCorrupt, TruncationMessagesNameTheField) {
+  std::vector<uint8_t> f = SmallFile();
+  std::vector<uint8_t> cut(f.begin(), f.end() - 1);
+  ExpectError(cut, Code::kCorrupt, {"tensor 't.b'", "16 bytes] extends past end of file (size " +
+                                                       std::to_string(cut.size()) + ")"});
+  // Cut inside the first value, with counts (0 tensors, 1 key) that still fit, so the string check fires.
+  size_t value_at = After(f, "general.architecture") + 4;  // u64 length, then "llama"
+  Put<uint64_t>(f, 8, 0);
+  Put<uint64_t>(f, 16, 1);
+  cut.assign(f.begin(), f.begin() + long(value_at) + 8 + 2);
+  ExpectError(cut, Code::kCorrupt, {"key 'general.architecture': string at offset " +
+                                    std::to_string(value_at + 8) + " (5 bytes) extends past end of file"});
+  cut.assign(f.begin(), f.begin() + long(value_at) + 3);
+  ExpectError(cut, Code::kCorrupt, {"key 'general.architecture': string length at offset"});
+  cut.assign(f.begin(), f.begin() + 6);
+  ExpectError(cut, Code::kCorrupt, {"header: version at offset 4 (4 bytes) extends past end of file (size 6)"});
+}
+
 TEST(GgufCorrupt, RandomDamageNeverEscapesTheBuffer) {
   const std::vector<uint8_t> base = SmallFile();
   std::mt19937 rng(1234);

@@ -80,9 +80,10 @@ class Parser {
  private:
   Status Fail(const std::string& reason) const { return Corrupt(file_.path_ + ": " + field_ + ": " + reason); }
 
-  Status Need(uint64_t n, const char* what) const {
+  // `what` and `detail` together name the field, e.g. "key" + " length".
+  Status Need(uint64_t n, const char* what, const char* detail = "") const {
     if (n <= size_ - pos_) return Status::Ok();
-    return Fail(std::string(what) + " at offset " + std::to_string(pos_) + " (" + std::to_string(n) +
+    return Fail(std::string(what) + detail + " at offset " + std::to_string(pos_) + " (" + std::to_string(n) +
                 " bytes) extends past end of file (size " + std::to_string(size_) + ")");
   }
 
@@ -96,7 +97,9 @@ class Parser {
 
   Status ReadString(std::string* out, const char* what) {
     uint64_t len = 0;
-    INGOT_RETURN_IF_ERROR(Read(&len, what));
+    INGOT_RETURN_IF_ERROR(Need(sizeof(len), what, " length"));
+    std::memcpy(&len, data_ + pos_, sizeof(len));
+    pos_ += sizeof(len);
     INGOT_RETURN_IF_ERROR(Need(len, what));
     out->assign(reinterpret_cast<const char*>(data_ + pos_), len);
     pos_ += len;
