@@ -2,6 +2,8 @@
 // logit bias → penalties → top-k → top-p → min-p → temperature → draw (temperature 0 or top_k 1: greedy).
 // One Sampler per request; not thread-safe. Buffers are sized to the vocabulary in Create, so Sample does not
 // allocate (reuse the same SampleResult across calls so its `top` vector keeps its capacity too).
+// Cost per call on 151936 logits (one 2.6 GHz core, sample_bench): greedy 22 µs; top-k 40 + top-p/min-p 41 µs.
+// Paths that touch the whole vocabulary pay one expf per token: logprobs +0.4 ms, top_k 0 with top_p < 1 1.2 ms.
 #pragma once
 
 #include <cstdint>
