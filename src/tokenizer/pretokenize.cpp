@@ -1,0 +1,267 @@
+// Pre-tokenizer selection and the regex stages that llama.cpp runs through std::regex, re-implemented as
+// hand-written matchers with the same leftmost-first, backtracking semantics. Character classes follow
+// llama.cpp's category flags: \s = White_Space, \p{L} letters, \p{N} numbers, \p{P} punctuation.
+#include "tokenizer/pretokenize.h"
+
+#include <array>
+
+#include "tokenizer/unicode.h"
+
+namespace ingot::tok {
+namespace {
+
+using Chunks = std::vector<size_t>;
+
+// Length of the match starting at cps[pos] inside the chunk ending at `end`, or 0 for no match there.
+using Matcher = size_t (*)(const std::vector<uint32_t>& cps, size_t pos, size_t end);
+
+// One regex stage: within each chunk, matches become chunks and the text between matches stays as chunks too
+// (std::regex_iterator plus llama.cpp's gap handling).
+Chunks SplitByMatcher(const std::vector<uint32_t>& cps, const Chunks& in, Matcher match) {
+  Chunks out;
+  out.reserve(in.size());
+  size_t start = 0;
+  for (const size_t len : in) {
+    const size_t end = start + len;
+    size_t gap_start = start;
+    size_t pos = start;
+    while (pos < end) {
+      const size_t n = match(cps, pos, end);
+      if (n == 0) {
+        ++pos;
+        continue;
+      }
+      if (pos > gap_start) out.push_back(pos - gap_start);
+      out.push_back(n);
+      pos += n;
+      gap_start = pos;
+    }
+    if (end > gap_start) out.push_back(end - gap_start);
+    start = end;
+  }
+  return out;
+}
+
+bool Space(uint32_t c) { return IsWhitespace(c); }
+bool Letter(uint32_t c) { return FlagsOf(c).letter(); }
+bool Number(uint32_t c) { return FlagsOf(c).number(); }
+bool Punct(uint32_t c) { return FlagsOf(c).punctuation() && !IsWhitespace(c); }
+bool Other(uint32_t c) {  // [^\s\p{L}\p{N}]
+  const CpFlags f = FlagsOf(c);
+  return !f.whitespace() && !f.letter() && !f.number();
+}
+bool Newline(uint32_t c) { return c == '\r' || c == '\n'; }
+bool AsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+template <bool (*Pred)(uint32_t)>
+size_t RunOf(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  size_t p = pos;
+  while (p < end && Pred(cps[p])) ++p;
+  return p - pos;
+}
+
+// \s?X+ : an optional whitespace character joined to a run of X.
+template <bool (*Pred)(uint32_t)>
+size_t SpaceThenRun(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  if (Space(cps[pos]) && pos + 1 < end && Pred(cps[pos + 1])) return 1 + RunOf<Pred>(cps, pos + 1, end);
+  return RunOf<Pred>(cps, pos, end);
+}
+
+// [\p{P}\$\+<=>\^~\|]+ (and Falcon's variant that adds the backquote)
+bool DefaultPunct(uint32_t c) {
+  return Punct(c) || c == '$' || c == '+' || c == '<' || c == '=' || c == '>' || c == '^' || c == '~' || c == '|';
+}
+bool FalconPunct(uint32_t c) { return DefaultPunct(c) || c == '`'; }
+
+size_t OneNumber(const std::vector<uint32_t>& cps, size_t pos, size_t) { return Number(cps[pos]) ? 1 : 0; }
+size_t OneNewline(const std::vector<uint32_t>& cps, size_t pos, size_t) { return Newline(cps[pos]) ? 1 : 0; }
+
+// [0-9][0-9][0-9]
+size_t ThreeDigits(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  return pos + 3 <= end && AsciiDigit(cps[pos]) && AsciiDigit(cps[pos + 1]) && AsciiDigit(cps[pos + 2]) ? 3 : 0;
+}
+
+// [一-龥ࠀ-一가-퟿]+ (DeepSeek); non-ASCII whitespace never matches (llama.cpp masks it before matching).
+bool Cjk(uint32_t c) {
+  return ((c >= 0x4E00 && c <= 0x9FA5) || (c >= 0x0800 && c <= 0x4E00) || (c >= 0xAC00 && c <= 0xD7FF)) &&
+         !IsWhitespace(c);
+}
+
+// DeepSeek LLM's letter class: the cased letters (its regex spells out the Lu/Ll/Lt ranges).
+bool DeepseekLetter(uint32_t c) { return IsCasedLetter(c); }
+// [!-/:-~！-／：-～‘-‟　-。] (U+3000 is whitespace, which llama.cpp masks before matching)
+bool DeepseekPunct(uint32_t c) {
+  return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x7E) || (c >= 0xFF01 && c <= 0xFF0F) ||
+         (c >= 0xFF1A && c <= 0xFF5E) || (c >= 0x2018 && c <= 0x201F) || c == 0x3001 || c == 0x3002;
+}
+
+// \s+$ : trailing whitespace of the chunk.
+size_t TrailingSpace(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  const size_t n = RunOf<Space>(cps, pos, end);
+  return n > 0 && pos + n == end ? n : 0;
+}
+
+// Shared tail of the Llama 3 family: " ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+".
+size_t SymbolsOrSpaces(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  const uint32_t c = cps[pos];
+  size_t p = pos;
+  if (c == ' ' && p + 1 < end && Other(cps[p + 1])) ++p;
+  if (Other(cps[p])) {
+    p += RunOf<Other>(cps, p, end);
+    p += RunOf<Newline>(cps, p, end);
+    return p - pos;
+  }
+  const size_t n_ws = RunOf<Space>(cps, pos, end);
+  if (n_ws == 0) return 0;
+  for (size_t k = n_ws; k-- > 0;) {
+    if (Newline(cps[pos + k])) return k + 1;  // \s* backs off to the last newline of the run
+  }
+  if (pos + n_ws == end) return n_ws;  // (?!\S) holds at the end of the chunk
+  return n_ws >= 2 ? n_ws - 1 : n_ws;
+}
+
+// (?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])
+size_t Contraction(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  if (cps[pos] != '\'' || pos + 1 >= end) return 0;
+  auto fold = [](uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  const uint32_t a = fold(cps[pos + 1]);
+  if (a == 's' || a == 't' || a == 'm' || a == 'd') return 2;
+  if (pos + 2 >= end) return 0;
+  const uint32_t b = fold(cps[pos + 2]);
+  return (a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l') ? 3 : 0;
+}
+
+// Qwen2: (?:contractions)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+size_t Qwen2(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  if (const size_t n = Contraction(cps, pos, end)) return n;
+  const uint32_t c = cps[pos];
+  if (Letter(c)) return RunOf<Letter>(cps, pos, end);
+  if (!Newline(c) && !Number(c) && pos + 1 < end && Letter(cps[pos + 1])) {
+    return 1 + RunOf<Letter>(cps, pos + 1, end);
+  }
+  if (Number(c)) return 1;
+  return SymbolsOrSpaces(cps, pos, end);
+}
+
+struct NamedPre {
+  const char* name;
+  PreTokenizerInfo info;
+};
+
+constexpr PreTokenizerInfo Info(PreKind kind, bool ignore_merges = false, bool add_bos = false,
+                                bool no_bos = false) {
+  return PreTokenizerInfo{kind, ignore_merges, add_bos, no_bos};
+}
+
+// The names llama.cpp's vocab loader accepts, for the regex lists implemented here.
+constexpr std::array kPreTokenizers = {
+    NamedPre{"default", Info(PreKind::kDefault)},
+    NamedPre{"llama3", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"llama-v3", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"llama-bpe", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"falcon3", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"falcon-h1", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"pixtral", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"midm-2.0", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"lfm2", Info(PreKind::kLlama3, true, true)},
+    NamedPre{"dbrx", Info(PreKind::kLlama3)},
+    NamedPre{"smaug-bpe", Info(PreKind::kLlama3)},
+    NamedPre{"chatglm-bpe", Info(PreKind::kLlama3, false, false, true)},
+    NamedPre{"glm4", Info(PreKind::kLlama3, false, false, true)},
+    NamedPre{"deepseek-llm", Info(PreKind::kDeepseekLlm)},
+    NamedPre{"deepseek-coder", Info(PreKind::kDeepseekCoder)},
+    NamedPre{"falcon", Info(PreKind::kFalcon)},
+    NamedPre{"starcoder", Info(PreKind::kStarcoder)},
+    NamedPre{"refact", Info(PreKind::kStarcoder)},
+    NamedPre{"command-r", Info(PreKind::kStarcoder)},
+    NamedPre{"smollm", Info(PreKind::kStarcoder)},
+    NamedPre{"codeshell", Info(PreKind::kStarcoder)},
+    NamedPre{"exaone", Info(PreKind::kStarcoder)},
+    NamedPre{"minerva-7b", Info(PreKind::kStarcoder)},
+    NamedPre{"gpt-2", Info(PreKind::kGpt2)},
+    NamedPre{"phi-2", Info(PreKind::kGpt2)},
+    NamedPre{"mpt", Info(PreKind::kGpt2)},
+    NamedPre{"olmo", Info(PreKind::kGpt2)},
+    NamedPre{"jais", Info(PreKind::kGpt2)},
+    NamedPre{"trillion", Info(PreKind::kGpt2)},
+    NamedPre{"granite-docling", Info(PreKind::kGpt2)},
+    NamedPre{"exaone4", Info(PreKind::kGpt2)},
+    NamedPre{"gigachat", Info(PreKind::kGpt2)},
+    NamedPre{"mellum", Info(PreKind::kGpt2)},
+    NamedPre{"qwen2", Info(PreKind::kQwen2)},
+    NamedPre{"deepseek-r1-qwen", Info(PreKind::kQwen2)},
+    NamedPre{"stablelm2", Info(PreKind::kQwen2)},
+    NamedPre{"megrez", Info(PreKind::kQwen2)},
+    NamedPre{"hunyuan", Info(PreKind::kQwen2)},
+};
+
+Chunks Gpt2Stage(const std::vector<uint32_t>& cps, const Chunks& in) {
+  Chunks out;
+  out.reserve(in.size() * 4);
+  internal::SplitGpt2(cps, in, &out);
+  return out;
+}
+
+}  // namespace
+
+std::optional<PreTokenizerInfo> FindPreTokenizer(std::string_view name) {
+  for (const NamedPre& p : kPreTokenizers) {
+    if (name == p.name) return p.info;
+  }
+  return std::nullopt;
+}
+
+std::string SupportedPreTokenizers() {
+  std::string s;
+  for (const NamedPre& p : kPreTokenizers) {
+    if (!s.empty()) s += ", ";
+    s += p.name;
+  }
+  return s;
+}
+
+std::vector<size_t> PreTokenize(PreKind kind, const std::vector<uint32_t>& cps) {
+  Chunks chunks;
+  if (cps.empty()) return chunks;
+  chunks.push_back(cps.size());
+  switch (kind) {
+    case PreKind::kGpt2:
+      return Gpt2Stage(cps, chunks);
+    case PreKind::kLlama3: {
+      Chunks out;
+      out.reserve(cps.size() / 3 + 1);
+      internal::SplitLlama3(cps, chunks, &out);
+      return out;
+    }
+    case PreKind::kQwen2:
+      return SplitByMatcher(cps, chunks, Qwen2);
+    case PreKind::kDefault:
+      chunks = SplitByMatcher(cps, chunks, RunOf<DefaultPunct>);
+      chunks = Gpt2Stage(cps, chunks);
+      chunks = SplitByMatcher(cps, chunks, RunOf<Number>);
+      return SplitByMatcher(cps, chunks, ThreeDigits);
+    case PreKind::kFalcon:
+      chunks = SplitByMatcher(cps, chunks, RunOf<FalconPunct>);
+      chunks = Gpt2Stage(cps, chunks);
+      return SplitByMatcher(cps, chunks, ThreeDigits);
+    case PreKind::kStarcoder:
+      chunks = SplitByMatcher(cps, chunks, OneNumber);
+      return Gpt2Stage(cps, chunks);
+    case PreKind::kDeepseekCoder:
+      chunks = SplitByMatcher(cps, chunks, OneNewline);
+      chunks = SplitByMatcher(cps, chunks, SpaceThenRun<Letter>);
+      chunks = SplitByMatcher(cps, chunks, SpaceThenRun<Punct>);
+      chunks = SplitByMatcher(cps, chunks, RunOf<Cjk>);
+      return SplitByMatcher(cps, chunks, OneNumber);
+    case PreKind::kDeepseekLlm:
+      chunks = SplitByMatcher(cps, chunks, OneNewline);
+      chunks = SplitByMatcher(cps, chunks, SpaceThenRun<DeepseekLetter>);
+      chunks = SplitByMatcher(cps, chunks, SpaceThenRun<DeepseekPunct>);
+      chunks = SplitByMatcher(cps, chunks, TrailingSpace);
+      chunks = SplitByMatcher(cps, chunks, RunOf<Cjk>);
+      return SplitByMatcher(cps, chunks, RunOf<Number>);
+  }
+  return chunks;
+}
+
+}  // namespace ingot::tok
