@@ -42,7 +42,7 @@ Result<uint64_t> FakeEngine::Submit(engine::GenerateRequest request, engine::OnT
   seq.on_finish = std::move(on_finish);
   uint64_t sum = 0;
   for (int32_t t : seq.request.prompt) sum += static_cast<uint64_t>(t);
-  seq.next = sum % options_.reply.size();
+  seq.next = options_.vary_by_prompt ? sum % options_.reply.size() : 0;
   seq.submitted = std::chrono::steady_clock::now();
   uint64_t id = seq.id;
   waiting_.push_back(std::move(seq));

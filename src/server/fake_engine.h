@@ -19,6 +19,7 @@ namespace ingot::server {
 
 struct FakeEngineOptions {
   std::string reply = "Hello world, this is a fake engine. ";  // one character per token
+  bool vary_by_prompt = true;         // start the reply at an offset derived from the prompt tokens
   bool eos_after_reply = true;        // finish with "stop" after the reply (else cycle until max_tokens)
   std::chrono::microseconds token_delay{200};
   int32_t n_ctx = 512;                // per-sequence context (longer prompts: kResourceExhausted)
