@@ -175,7 +175,9 @@ std::string Value::ToString(size_t max_array_items) const {
       }
       if (shown < array.size()) {
         out += shown > 0 ? ", ... " : "... ";
-        out += "(" + std::to_string(array.size()) + " items)";
+        out += '(';
+        out += std::to_string(array.size());
+        out += " items)";
       }
       return out + "]";
     }

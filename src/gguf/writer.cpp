@@ -22,8 +22,9 @@ class Encoder {
  public:
   template <typename T>
   void Pod(T v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+    size_t at = bytes_.size();
+    bytes_.resize(at + sizeof(T));
+    std::memcpy(bytes_.data() + at, &v, sizeof(T));
   }
   void String(const std::string& s) {
     Pod<uint64_t>(s.size());
