@@ -1,0 +1,51 @@
+// LoadEngine: open the GGUF, build tokenizer and model, size the KV cache, start the engine thread.
+#include "engine/load.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "engine/batch_engine.h"
+#include "engine/summary.h"
+
+namespace ingot::engine {
+
+namespace {
+// Default total KV budget when the user gives none: enough for real conversations, small enough that a laptop
+// does not reserve a 128k-token cache for a model trained on long contexts.
+constexpr int32_t kDefaultCtxCap = 8192;
+}  // namespace
+
+Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
+  if (options.kv_type != "f16" && options.kv_type != "f32") {
+    return InvalidArgument("unsupported KV cache type '" + options.kv_type + "' (supported: f16, f32)");
+  }
+  if (options.n_parallel < 1) return InvalidArgument("--parallel must be at least 1");
+  if (options.n_batch < 1) return InvalidArgument("--batch-size must be at least 1");
+  INGOT_ASSIGN_OR_RETURN(auto file, gguf::File::Open(options.model_path));
+  EngineParts parts;
+  parts.file = std::shared_ptr<const gguf::File>(std::move(file));
+  parts.pool = std::make_unique<ThreadPool>(options.n_threads);
+  INGOT_ASSIGN_OR_RETURN(parts.tokenizer, tok::Tokenizer::FromGguf(*parts.file));
+  INGOT_ASSIGN_OR_RETURN(parts.model, model::LoadModel(parts.file, *parts.pool));
+  const model::ModelInfo& info = parts.model->info();
+  if (parts.tokenizer->n_vocab() != info.n_vocab) {
+    return Corrupt(options.model_path + ": the tokenizer has " + std::to_string(parts.tokenizer->n_vocab()) +
+                   " tokens but token_embd.weight has " + std::to_string(info.n_vocab) + " rows");
+  }
+
+  EngineOptions opt = options;
+  const int32_t train = info.n_ctx_train > 0 ? info.n_ctx_train : kDefaultCtxCap;
+  if (opt.n_ctx <= 0) opt.n_ctx = std::min(train, kDefaultCtxCap);
+  if (opt.n_seq_max_ctx <= 0) opt.n_seq_max_ctx = std::min(opt.n_ctx, train);
+  opt.n_seq_max_ctx = std::min(opt.n_seq_max_ctx, opt.n_ctx);
+  if (opt.n_ctx < 16) return InvalidArgument("--ctx-size must be at least 16 tokens");
+
+  ModelSummary summary = Summarize(*parts.file, info);
+  summary.path = options.model_path;
+  summary.threads = parts.pool->size();
+  summary.can_embed = true;
+  return std::unique_ptr<Engine>(std::make_unique<BatchEngine>(opt, std::move(parts), std::move(summary)));
+}
+
+}  // namespace ingot::engine

@@ -1,0 +1,62 @@
+// KvStore: allocation (zeroed, so unused slots never hold NaNs) and F32→F16 conversion on store.
+#include "model/kv_store.h"
+
+#include <cstring>
+
+#include "util/fp16.h"
+
+namespace ingot::model {
+
+namespace {
+size_t ElemBytes(DType type) { return type == DType::kF16 ? 2 : 4; }
+
+void Convert(DType type, const float* src, size_t n, uint8_t* dst) {
+  if (type == DType::kF16) {
+    auto* d = reinterpret_cast<uint16_t*>(dst);
+    for (size_t i = 0; i < n; ++i) d[i] = F32ToF16(src[i]);
+  } else {
+    std::memcpy(dst, src, n * sizeof(float));
+  }
+}
+}  // namespace
+
+size_t KvGeometry::BytesPerToken(DType type) const {
+  size_t total = 0;
+  for (const auto& l : layers) total += size_t(l.n_kv_head) * size_t(l.head_dim_k + l.head_dim_v) * ElemBytes(type);
+  return total;
+}
+
+KvStore::KvStore(const KvGeometry& geometry, DType type, int32_t n_blocks, int32_t block_size)
+    : geometry_(geometry), type_(type), n_blocks_(n_blocks), block_size_(block_size) {
+  for (const auto& l : geometry_.layers) {
+    const size_t tokens = size_t(n_blocks) * size_t(block_size);
+    k_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_k) * ElemBytes(type), 0);
+    v_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_v) * ElemBytes(type), 0);
+  }
+}
+
+size_t KvStore::bytes() const {
+  size_t total = 0;
+  for (size_t i = 0; i < k_.size(); ++i) total += k_[i].size() + v_[i].size();
+  return total;
+}
+
+uint8_t* KvStore::KSlot(int32_t il, int32_t block, int32_t slot) {
+  const auto& l = layer(il);
+  const size_t token_bytes = size_t(l.n_kv_head) * size_t(l.head_dim_k) * ElemBytes(type_);
+  return k(il) + (size_t(block) * size_t(block_size_) + size_t(slot)) * token_bytes;
+}
+
+uint8_t* KvStore::VSlot(int32_t il, int32_t block, int32_t slot) {
+  const auto& l = layer(il);
+  const size_t token_bytes = size_t(l.n_kv_head) * size_t(l.head_dim_v) * ElemBytes(type_);
+  return v(il) + (size_t(block) * size_t(block_size_) + size_t(slot)) * token_bytes;
+}
+
+void KvStore::Store(int32_t il, int32_t block, int32_t slot, const float* kx, const float* vx) {
+  const auto& l = layer(il);
+  Convert(type_, kx, size_t(l.n_kv_head) * size_t(l.head_dim_k), KSlot(il, block, slot));
+  Convert(type_, vx, size_t(l.n_kv_head) * size_t(l.head_dim_v), VSlot(il, block, slot));
+}
+
+}  // namespace ingot::model

@@ -1,0 +1,19 @@
+// LoadModel: dispatch on general.architecture to the family that implements it.
+#include "model/model.h"
+
+#include "model/llama.h"
+
+namespace ingot::model {
+
+std::vector<std::string> SupportedArchitectures() { return {"llama"}; }
+
+Result<std::unique_ptr<Model>> LoadModel(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
+  INGOT_ASSIGN_OR_RETURN(auto arch, file->GetString("general.architecture"));
+  if (!arch) return Corrupt(file->path() + ": missing metadata key 'general.architecture'");
+  if (*arch == "llama") return LoadLlama(std::move(file), pool);
+  std::string list;
+  for (const auto& a : SupportedArchitectures()) list += (list.empty() ? "" : ", ") + a;
+  return Unsupported("unsupported model architecture '" + *arch + "' (supported: " + list + ")");
+}
+
+}  // namespace ingot::model

@@ -1,0 +1,80 @@
+// Attention, reference path. With an F16 cache the query and the softmax weights are rounded to F16 before their
+// dot products, as llama.cpp's (non flash-attention) CPU path does, so that logits agree with it closely.
+#include "ops/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "util/fp16.h"
+
+namespace ingot::ops {
+
+size_t AttentionScratchFloats(int32_t kv_len) { return size_t(std::max(kv_len, 0)); }
+
+namespace {
+
+inline float RoundF16(float x) { return F16ToF32(F32ToF16(x)); }
+
+inline const uint8_t* TokenRow(const uint8_t* pool, const PagedKv& kv, int32_t j, int32_t head, int32_t head_dim) {
+  const size_t elem = kv.type == DType::kF16 ? 2 : 4;
+  const size_t token_bytes = size_t(kv.n_kv_head) * size_t(head_dim) * elem;
+  const size_t block = size_t(kv.block_table[j / kv.block_size]);
+  const size_t slot = size_t(j % kv.block_size);
+  return pool + (block * size_t(kv.block_size) + slot) * token_bytes + size_t(head) * size_t(head_dim) * elem;
+}
+
+}  // namespace
+
+void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
+                   float* out) {
+  const int32_t group = p.n_head / kv.n_kv_head;
+  const int32_t kvh = head / group;
+  const float* qh = q + size_t(head) * size_t(kv.head_dim_k);
+  const bool f16 = kv.type == DType::kF16;
+  const int32_t n = p.kv_end - p.kv_begin;
+
+  float qr[1024];
+  const int32_t dk = kv.head_dim_k;
+  for (int32_t d = 0; d < dk; ++d) qr[d] = f16 ? RoundF16(qh[d]) : qh[d];
+
+  float max_score = -std::numeric_limits<float>::infinity();
+  for (int32_t j = 0; j < n; ++j) {
+    const uint8_t* row = TokenRow(kv.k, kv, p.kv_begin + j, kvh, dk);
+    float s = 0.0f;
+    if (f16) {
+      const uint16_t* kr = reinterpret_cast<const uint16_t*>(row);
+      for (int32_t d = 0; d < dk; ++d) s += qr[d] * F16ToF32(kr[d]);
+    } else {
+      const float* kr = reinterpret_cast<const float*>(row);
+      for (int32_t d = 0; d < dk; ++d) s += qr[d] * kr[d];
+    }
+    s *= p.scale;
+    if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
+    scratch[j] = s;
+    max_score = std::max(max_score, s);
+  }
+  double sum = 0.0;
+  for (int32_t j = 0; j < n; ++j) {
+    const float e = std::exp(scratch[j] - max_score);
+    scratch[j] = e;
+    sum += e;
+  }
+  const float inv = float(1.0 / sum);
+  const int32_t dv = kv.head_dim_v;
+  std::fill(out, out + dv, 0.0f);
+  for (int32_t j = 0; j < n; ++j) {
+    float w = scratch[j] * inv;
+    if (f16) w = RoundF16(w);
+    const uint8_t* row = TokenRow(kv.v, kv, p.kv_begin + j, kvh, dv);
+    if (f16) {
+      const uint16_t* vr = reinterpret_cast<const uint16_t*>(row);
+      for (int32_t d = 0; d < dv; ++d) out[d] += w * F16ToF32(vr[d]);
+    } else {
+      const float* vr = reinterpret_cast<const float*>(row);
+      for (int32_t d = 0; d < dv; ++d) out[d] += w * vr[d];
+    }
+  }
+}
+
+}  // namespace ingot::ops

@@ -1,0 +1,46 @@
+// MatMul: convert activations (parallel over tokens), then Gemm over contiguous row ranges per thread.
+#include "ops/matmul.h"
+
+#include <algorithm>
+
+#include "kernels/kernels.h"
+#include "quant/quant.h"
+
+namespace ingot::ops {
+
+namespace {
+// Rows per work item: small enough to balance two to eight threads on the narrowest matrices we run
+// (KV projections of 256 rows), large enough that each item streams at least a few KB of weights.
+constexpr size_t kMinRowsPerThread = 16;
+}  // namespace
+
+void MatMul(ThreadPool& pool, const TensorView& w, const float* x, size_t m, size_t x_stride, float* y,
+            size_t y_stride, ActivationBuffer& scratch) {
+  if (m == 0 || w.rows == 0) return;
+  const size_t act_bytes = kernels::ActivationRowBytes(w.type, w.cols);
+  uint8_t* act = scratch.Reserve(act_bytes * m);
+  pool.ParallelFor(m, 1, [&](size_t b, size_t e) {
+    for (size_t t = b; t < e; ++t) kernels::QuantizeActivationRow(w.type, x + t * x_stride, act + t * act_bytes, w.cols);
+  });
+  pool.ParallelFor(w.rows, kMinRowsPerThread, [&](size_t r0, size_t r1) {
+    kernels::GemmArgs args{};
+    args.weight_type = w.type;
+    args.k = w.cols;
+    args.w = w.data;
+    args.w_row_bytes = w.row_bytes;
+    args.row_begin = r0;
+    args.row_end = r1;
+    args.act = act;
+    args.act_row_bytes = act_bytes;
+    args.m = m;
+    args.y = y;
+    args.y_stride = y_stride;
+    kernels::Gemm(args);
+  });
+}
+
+void GetRow(const TensorView& table, size_t index, float* out) {
+  DequantizeRow(table.type, table.row(index), out, table.cols);
+}
+
+}  // namespace ingot::ops

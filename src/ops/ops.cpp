@@ -1,0 +1,69 @@
+// Reference implementations of the per-row ops. Accumulations that llama.cpp does in double are done in double
+// here too, so that results agree bit-closely with it.
+#include "ops/ops.h"
+
+#include <cmath>
+
+namespace ingot::ops {
+
+void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* out) {
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) sum += double(x[i]) * double(x[i]);
+  const float scale = 1.0f / std::sqrt(float(sum / double(n)) + eps);
+  if (weight != nullptr) {
+    for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale;
+  }
+}
+
+void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopeParams& p) {
+  const int32_t half = p.n_rot / 2;
+  const float theta_scale = std::pow(p.freq_base, -2.0f / float(p.n_rot));
+  for (int32_t h = 0; h < n_heads; ++h) {
+    float* v = x + size_t(h) * size_t(head_dim);
+    float theta = float(pos) * p.freq_scale;
+    for (int32_t i = 0; i < half; ++i) {
+      const float t = p.freq_factors ? theta / p.freq_factors[i] : theta;
+      const float c = std::cos(t);
+      const float s = std::sin(t);
+      const int32_t a = p.layout == RopeLayout::kAdjacent ? 2 * i : i;
+      const int32_t b = p.layout == RopeLayout::kAdjacent ? 2 * i + 1 : i + half;
+      const float x0 = v[a];
+      const float x1 = v[b];
+      v[a] = x0 * c - x1 * s;
+      v[b] = x0 * s + x1 * c;
+      theta *= theta_scale;
+    }
+  }
+}
+
+void SwiGlu(float* gate, const float* up, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void GeGlu(float* gate, const float* up, size_t n) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  constexpr float kCoef = 0.044715f;
+  for (size_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * g * (1.0f + kCoef * g * g))) * up[i];
+  }
+}
+
+void SoftCap(float* x, size_t n, float cap) {
+  for (size_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
+}
+
+void Add(float* y, const float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+void Scale(float* y, size_t n, float s) {
+  for (size_t i = 0; i < n; ++i) y[i] *= s;
+}
+
+}  // namespace ingot::ops

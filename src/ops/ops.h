@@ -1,0 +1,42 @@
+// Element-wise and per-row operations of transformer layers: RMSNorm, RoPE, gated activations, soft-capping.
+// All operate in place or from/to float rows; none allocate. Model-agnostic: models compose them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ingot::ops {
+
+// out[i] = x[i] / sqrt(mean(x²) + eps) * (weight ? weight[i] : 1). out may alias x.
+void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* out);
+
+enum class RopeLayout {
+  kAdjacent,  // rotate pairs (x[2i], x[2i+1]) — llama.cpp "normal" mode (Llama, Mistral)
+  kNeox,      // rotate pairs (x[i], x[i + n_rot/2]) — GPT-NeoX mode (Qwen, Gemma, Phi-3)
+};
+
+struct RopeParams {
+  RopeLayout layout = RopeLayout::kAdjacent;
+  int32_t n_rot = 0;                  // rotated dimensions per head (≤ head_dim; the rest pass through)
+  float freq_base = 10000.0f;
+  float freq_scale = 1.0f;            // linear scaling: position multiplied by this (1 / factor)
+  const float* freq_factors = nullptr;  // [n_rot / 2] divisors of each frequency (Llama 3.1 rope_freqs), or null
+};
+
+// Rotates n_heads heads of head_dim floats each (contiguous) for position pos.
+void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopeParams& p);
+
+// gate[i] = silu(gate[i]) * up[i]
+void SwiGlu(float* gate, const float* up, size_t n);
+// gate[i] = gelu_tanh(gate[i]) * up[i]
+void GeGlu(float* gate, const float* up, size_t n);
+
+// x[i] = cap * tanh(x[i] / cap)
+void SoftCap(float* x, size_t n, float cap);
+
+// y[i] += x[i]
+void Add(float* y, const float* x, size_t n);
+// y[i] *= s
+void Scale(float* y, size_t n, float s);
+
+}  // namespace ingot::ops
