@@ -1,6 +1,7 @@
-// Byte-level BPE encoding as llama.cpp does it: pre-tokenize into words, map each word's bytes to GPT-2's
-// printable alphabet, then repeatedly merge the adjacent pair with the lowest merge rank (ties: leftmost).
-// Pairs are compared by symbol ids instead of strings (see Vocab::merges), which gives the same merges.
+// BPE encoding as llama.cpp does it: pre-tokenize into words, map each word's bytes to GPT-2's printable
+// alphabet (byte-level vocabs) or keep its UTF-8 characters (Gemma 4), then repeatedly merge the adjacent pair
+// with the lowest merge rank (ties: leftmost). Pairs are compared by symbol ids instead of strings (see
+// Vocab::merges), which gives the same merges.
 #include <queue>
 
 #include "tokenizer/unicode.h"
@@ -31,25 +32,52 @@ struct PairOrder {
   }
 };
 
+int32_t SymbolId(const Vocab& vocab, std::string_view s) {
+  const int32_t id = vocab.Find(s);
+  if (id >= 0) return id;
+  const auto it = vocab.extra_ids.find(std::string(s));
+  return it == vocab.extra_ids.end() ? -1 : it->second;
+}
+
+// Initial symbols: one per byte (byte-level vocabs) or per UTF-8 character.
+void InitSymbols(const Vocab& vocab, std::string_view word, std::vector<Symbol>& symbols) {
+  symbols.clear();
+  for (size_t offs = 0; offs < word.size();) {
+    const size_t len =
+        vocab.byte_level ? 1 : std::min(Utf8SeqLen(static_cast<uint8_t>(word[offs])), word.size() - offs);
+    const int32_t sid = vocab.byte_level ? vocab.byte_sid[static_cast<uint8_t>(word[offs])]
+                                         : SymbolId(vocab, word.substr(offs, len));
+    const int32_t index = static_cast<int32_t>(symbols.size());
+    symbols.push_back(Symbol{sid, index - 1, offs + len == word.size() ? -1 : index + 1,
+                             static_cast<uint32_t>(offs), static_cast<uint32_t>(len)});
+    offs += len;
+  }
+}
+
 // Encodes one pre-tokenized word (raw UTF-8 bytes).
 void EncodeWord(const Vocab& vocab, std::string_view word, std::vector<Symbol>& symbols, std::string& spelled,
                 std::vector<int32_t>* out) {
-  spelled.clear();
-  for (const char c : word) spelled += vocab.byte_char[static_cast<uint8_t>(c)];
-  if (vocab.pre.ignore_merges) {
-    const int32_t id = vocab.Find(spelled);
+  if (vocab.byte_level) {
+    spelled.clear();
+    for (const char c : word) spelled += vocab.byte_char[static_cast<uint8_t>(c)];
+    if (vocab.pre.ignore_merges) {
+      const int32_t id = vocab.Find(spelled);
+      if (id >= 0) {
+        out->push_back(id);
+        return;
+      }
+    }
+  } else if (word.find_first_not_of('\n') == std::string_view::npos) {
+    // Gemma 4: a run of newlines that is a token stays whole (llama.cpp special-cases it).
+    const int32_t id = vocab.Find(word);
     if (id >= 0) {
       out->push_back(id);
       return;
     }
   }
 
-  symbols.clear();
-  const int32_t n = static_cast<int32_t>(word.size());
-  for (int32_t i = 0; i < n; ++i) {
-    symbols.push_back(Symbol{vocab.byte_sid[static_cast<uint8_t>(word[i])], i - 1, i + 1 == n ? -1 : i + 1,
-                             static_cast<uint32_t>(i), 1});
-  }
+  InitSymbols(vocab, word, symbols);
+  const int32_t n = static_cast<int32_t>(symbols.size());
   std::priority_queue<Pair, std::vector<Pair>, PairOrder> queue;
   auto try_add = [&](int32_t left, int32_t right) {
     if (left < 0 || right < 0 || symbols[left].sid < 0 || symbols[right].sid < 0) return;
@@ -79,6 +107,13 @@ void EncodeWord(const Vocab& vocab, std::string_view word, std::vector<Symbol>& 
     const Symbol& s = symbols[i];
     if (vocab.valid(s.sid)) {
       out->push_back(s.sid);
+      continue;
+    }
+    if (!vocab.byte_level) {
+      for (uint32_t k = 0; k < s.len; ++k) {
+        const int32_t id = vocab.byte_token[static_cast<uint8_t>(word[s.start + k])];
+        if (id >= 0) out->push_back(id);
+      }
       continue;
     }
     // Not a vocab entry: llama.cpp looks up each byte of the spelled text as a one-byte token.

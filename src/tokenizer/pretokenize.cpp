@@ -95,6 +95,14 @@ bool DeepseekPunct(uint32_t c) {
          (c >= 0xFF1A && c <= 0xFF5E) || (c >= 0x2018 && c <= 0x201F) || c == 0x3001 || c == 0x3002;
 }
 
+// [^\n]+|[\n]+
+size_t NewlineRuns(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  const bool newline = cps[pos] == '\n';
+  size_t p = pos;
+  while (p < end && (cps[p] == '\n') == newline) ++p;
+  return p - pos;
+}
+
 // \s+$ : trailing whitespace of the chunk.
 size_t TrailingSpace(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   const size_t n = RunOf<Space>(cps, pos, end);
@@ -253,6 +261,8 @@ std::vector<size_t> PreTokenize(PreKind kind, const std::vector<uint32_t>& cps) 
       chunks = SplitByMatcher(cps, chunks, SpaceThenRun<Punct>);
       chunks = SplitByMatcher(cps, chunks, RunOf<Cjk>);
       return SplitByMatcher(cps, chunks, OneNumber);
+    case PreKind::kNewlines:
+      return SplitByMatcher(cps, chunks, NewlineRuns);
     case PreKind::kDeepseekLlm:
       chunks = SplitByMatcher(cps, chunks, OneNewline);
       chunks = SplitByMatcher(cps, chunks, SpaceThenRun<DeepseekLetter>);

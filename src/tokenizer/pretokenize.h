@@ -22,6 +22,7 @@ enum class PreKind {
   kDeepseekCoder,  // DeepSeek Coder list
   kFalcon,         // Falcon list
   kStarcoder,      // single digits, then the GPT-2 regex (StarCoder, SmolLM, Refact, Command-R, ...)
+  kNewlines,       // Gemma 4: only runs of newlines are split off ([^\n]+|[\n]+)
 };
 
 struct PreTokenizerInfo {

@@ -18,6 +18,17 @@ struct Fragment {
 
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
+// Appends `s` with each space written as U+2581 (SentencePiece's visible space).
+void AppendEscaped(std::string_view s, std::string* out) {
+  for (const char c : s) {
+    if (c == ' ') {
+      *out += "\xE2\x96\x81";
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
 // Splits text fragments around every occurrence of each special token, longest tokens first.
 std::vector<Fragment> Partition(const Vocab& vocab, std::string_view text, bool parse_special) {
   std::vector<Fragment> frags;
@@ -87,20 +98,19 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special, 
       }
       escaped.clear();
       if (v.add_space_prefix && prev_special) escaped += "\xE2\x96\x81";
-      for (const char c : text.substr(f.offset, f.length)) {
-        if (c == ' ') {
-          escaped += "\xE2\x96\x81";
-        } else {
-          escaped.push_back(c);
-        }
-      }
+      AppendEscaped(text.substr(f.offset, f.length), &escaped);
       EncodeSpm(v, escaped, &out);
       prev_special = false;
     }
   } else {
+    std::string escaped;
     for (const Fragment& f : frags) {
       if (f.token >= 0) {
         out.push_back(f.token);
+      } else if (v.escape_spaces) {
+        escaped.clear();
+        AppendEscaped(text.substr(f.offset, f.length), &escaped);
+        EncodeBpe(v, escaped, &out);
       } else {
         EncodeBpe(v, text.substr(f.offset, f.length), &out);
       }

@@ -1,7 +1,8 @@
 // Tokenizers built from GGUF metadata (tokenizer.ggml.*), reproducing llama.cpp token for token:
-// SentencePiece-style ("llama": score-ordered merges with <0xNN> byte fallback) and byte-level BPE ("gpt2":
-// merge ranks with the pre-tokenizer chosen by tokenizer.ggml.pre). Immutable after construction, so one
-// Tokenizer may be shared by any number of threads; a StreamDecoder belongs to one sequence.
+// SentencePiece-style ("llama": score-ordered merges with <0xNN> byte fallback), byte-level BPE ("gpt2": merge
+// ranks with the pre-tokenizer chosen by tokenizer.ggml.pre) and Gemma 4's BPE over raw UTF-8 ("gemma4").
+// Immutable after construction, so one Tokenizer may be shared by any number of threads; a StreamDecoder
+// belongs to one sequence.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ enum class TokenType : int32_t {
 // The metadata a tokenizer is built from. FromGguf fills it from the file; tests build small ones by hand.
 // Optional fields mean "key absent" and take llama.cpp's defaults for the model type.
 struct VocabSpec {
-  std::string model;                 // tokenizer.ggml.model: "llama" or "gpt2"
+  std::string model;                 // tokenizer.ggml.model: "llama", "gpt2" or "gemma4"
   std::optional<std::string> pre;    // tokenizer.ggml.pre
   std::string name;                  // general.name (llama.cpp derives a few token attributes from it)
   std::vector<std::string> tokens;   // tokenizer.ggml.tokens
@@ -81,7 +82,7 @@ class Tokenizer {
   bool IsControl(int32_t id) const;
   TokenType token_type(int32_t id) const;  // as read from the file (kUndefined for out-of-range ids)
   std::optional<int32_t> FindToken(std::string_view text) const;  // exact vocab string lookup
-  std::string_view model() const;  // "llama" or "gpt2"
+  std::string_view model() const;  // "llama", "gpt2" or "gemma4"
   std::string_view pre() const;    // pre-tokenizer in use ("default" for SentencePiece and fallbacks)
 
  private:

@@ -170,13 +170,48 @@ TEST(Bpe, UnknownPreFallsBackToDefault) {
   EXPECT_EQ(t->Encode("hello", false, false), (std::vector<int32_t>{8}));
 }
 
+// Gemma 4: BPE over raw UTF-8 with spaces as "▁", newline runs split off, <0xNN> byte fallback, BOS forced.
+TEST(Gemma4, RawUtf8Bpe) {
+  VocabSpec s;
+  s.model = "gemma4";
+  s.tokens = {"<pad>", "<eos>", "<bos>"};
+  s.types = {3, 3, 3};
+  for (int b = 0; b < 256; ++b) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "<0x%02X>", b);
+    s.tokens.push_back(buf);
+    s.types.push_back(6);
+  }
+  for (const char* t : {"\xE2\x96\x81", "h", "i", "\xE2\x96\x81h", "\xE2\x96\x81hi", "\n", "\n\n", "<turn|>"}) {
+    s.tokens.push_back(t);
+    s.types.push_back(1);
+  }
+  s.types.back() = 3;
+  s.merges = {"\xE2\x96\x81 h", "\xE2\x96\x81h i"};
+  s.bos = 2;
+  s.eos = 1;
+  s.add_bos = false;  // overridden, as llama.cpp does for Gemma 4
+  auto t = Make(std::move(s));
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->model(), "gemma4");
+  EXPECT_EQ(t->pre(), "gemma4");
+  EXPECT_TRUE(t->add_bos());
+  const std::vector<int32_t> ids = t->Encode("hi hi\n\nx", true, false);
+  EXPECT_EQ(ids, (std::vector<int32_t>{2, Id(*t, "h"), Id(*t, "i"), Id(*t, "\xE2\x96\x81hi"), Id(*t, "\n\n"),
+                                       3 + 'x'}));
+  EXPECT_EQ(t->Decode(ids), "hi hi\n\nx");
+  const int32_t turn = Id(*t, "<turn|>");
+  EXPECT_TRUE(t->IsEog(turn));
+  EXPECT_TRUE(t->IsEog(1));
+}
+
 TEST(Errors, BadMetadata) {
   VocabSpec unknown = BpeSpec();
   unknown.model = "wordpiece-ish";
   auto r = Tokenizer::FromSpec(unknown);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kUnsupported);
-  EXPECT_NE(r.status().message().find("llama, gpt2"), std::string::npos);
+  EXPECT_NE(r.status().message().find("llama, gpt2, gemma4"), std::string::npos);
 
   VocabSpec no_merges = BpeSpec();
   no_merges.merges.clear();

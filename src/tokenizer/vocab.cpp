@@ -139,7 +139,7 @@ std::string PieceOf(const Vocab& v, int32_t id) {
   const uint32_t a = v.attrs[id];
   if (a & (attr::kUnknown | attr::kControl | attr::kUserDefined)) return text;
   if (a & attr::kNormal) {
-    if (v.kind == ModelKind::kBpe) return ByteLevelDecode(text);
+    if (v.kind == ModelKind::kBpe && v.byte_level) return ByteLevelDecode(text);
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
       if (text.compare(i, 3, "\xE2\x96\x81") == 0) {
@@ -177,6 +177,7 @@ void BuildBpeTables(Vocab& v, const std::vector<std::string>& merges) {
     const uint64_t key = (static_cast<uint64_t>(InternSid(v, left)) << 32) | static_cast<uint32_t>(InternSid(v, right));
     v.merges.emplace(key, Vocab::Merge{static_cast<int32_t>(rank), InternSid(v, left + right)});
   }
+  if (!v.byte_level) return;
   for (int b = 0; b < 256; ++b) {
     v.byte_char[b].clear();
     AppendUtf8(ByteToCodepoint(static_cast<uint8_t>(b)), &v.byte_char[b]);
@@ -189,12 +190,12 @@ void BuildBpeTables(Vocab& v, const std::vector<std::string>& merges) {
   }
 }
 
-void BuildSpmTables(Vocab& v) {
+void BuildByteTokens(Vocab& v) {
   for (int b = 0; b < 256; ++b) {
     char hex[8];
     std::snprintf(hex, sizeof(hex), "<0x%02X>", b);
     int32_t id = v.Find(hex);
-    if (id < 0) id = v.Find(std::string(1, static_cast<char>(b)));
+    if (id < 0 && v.kind == ModelKind::kSpm) id = v.Find(std::string(1, static_cast<char>(b)));
     v.byte_token[b] = id;
   }
 }
@@ -227,8 +228,17 @@ Result<std::unique_ptr<Vocab>> BuildVocab(VocabSpec spec) {
     if (v->pre.no_bos) v->bos = -1;
     v->add_bos = v->pre.add_bos;
     if (spec.merges.empty()) return Corrupt("tokenizer.ggml.merges is missing or empty (needed by gpt2 tokenizers)");
+  } else if (spec.model == "gemma4") {
+    // SentencePiece-style BPE: merges over raw UTF-8 with spaces as U+2581, <0xNN> byte fallback.
+    v->kind = ModelKind::kBpe;
+    v->pre = PreTokenizerInfo{PreKind::kNewlines, false, true, false};
+    v->pre_name = "gemma4";
+    v->byte_level = false;
+    v->escape_spaces = true;
+    v->add_bos = true;
+    if (spec.merges.empty()) return Corrupt("tokenizer.ggml.merges is missing or empty (needed by gemma4 tokenizers)");
   } else {
-    return Unsupported("unsupported tokenizer.ggml.model '" + spec.model + "' (supported: llama, gpt2)");
+    return Unsupported("unsupported tokenizer.ggml.model '" + spec.model + "' (supported: llama, gpt2, gemma4)");
   }
   if (spec.add_space_prefix) v->add_space_prefix = *spec.add_space_prefix;
 
@@ -282,6 +292,7 @@ Result<std::unique_ptr<Vocab>> BuildVocab(VocabSpec spec) {
 
   if (spec.add_bos) v->add_bos = *spec.add_bos;
   if (spec.add_eos) v->add_eos = *spec.add_eos;
+  if (v->model_name == "gemma4") v->add_bos = true;  // llama.cpp overrides the file for Gemma 4
   if (v->add_bos && v->bos < 0) return Corrupt("tokenizer.ggml.add_bos_token is true, but there is no BOS token");
   if (v->add_eos && v->eos < 0) return Corrupt("tokenizer.ggml.add_eos_token is true, but there is no EOS token");
 
@@ -320,11 +331,8 @@ Result<std::unique_ptr<Vocab>> BuildVocab(VocabSpec spec) {
     }
   }
 
-  if (v->kind == ModelKind::kBpe) {
-    BuildBpeTables(*v, spec.merges);
-  } else {
-    BuildSpmTables(*v);
-  }
+  if (v->kind == ModelKind::kBpe) BuildBpeTables(*v, spec.merges);
+  BuildByteTokens(*v);
   return v;
 }
 

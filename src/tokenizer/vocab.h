@@ -40,11 +40,15 @@ struct Vocab {
   int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1, mask = -1;
   int32_t fim_pre = -1, fim_suf = -1, fim_mid = -1, fim_pad = -1, fim_rep = -1, fim_sep = -1;
   bool add_bos = false, add_eos = false, add_space_prefix = false;
+  // BPE variants. byte_level: words are spelled in GPT-2's byte alphabet (false for Gemma 4, which merges raw
+  // UTF-8 and falls back to <0xNN> tokens). escape_spaces: spaces become U+2581 before encoding (Gemma 4).
+  bool byte_level = true;
+  bool escape_spaces = false;
 
   // Control, user-defined and unknown tokens, longest text first: the order special text is matched in.
   std::vector<int32_t> special_tokens;
 
-  // SentencePiece: byte b -> "<0xBB>" token (or the one-character token), -1 if neither exists.
+  // Byte b -> "<0xBB>" token (SentencePiece also tries the one-character token), -1 if none exists.
   std::array<int32_t, 256> byte_token{};
 
   // BPE merges over "symbol ids": a vocab string's id is its token id; strings that appear in merges but not in

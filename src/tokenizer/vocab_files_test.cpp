@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "gguf/gguf.h"
@@ -94,7 +95,8 @@ TEST_P(VocabFileTest, MatchesLlamaCppVectors) {
     EXPECT_EQ(ids, expected[i]) << c.file << " input #" << i << " '" << inputs[i] << "'\n got:     " << Ids(ids)
                                 << "\n expected:" << Ids(expected[i]);
     // SentencePiece prefixes a space; BPE decodes to the input exactly.
-    const std::string want = spm && !inputs[i].empty() ? " " + inputs[i] : inputs[i];
+    std::string want = inputs[i];
+    if (spm && !want.empty()) want.insert(want.begin(), ' ');
     EXPECT_EQ(tok->Decode(expected[i]), want) << c.file << " input #" << i;
     if (spm) {
       EXPECT_EQ(tok->Decode(expected[i], /*remove_leading_space=*/true), inputs[i]) << c.file << " #" << i;
@@ -118,6 +120,41 @@ INSTANTIATE_TEST_SUITE_P(
       for (char& ch : name) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return name;
     });
+
+// Random text over tricky pieces (spaces, newlines, contractions, digits, marks, CJK, emoji, odd whitespace):
+// encoding never loses anything, so decoding gives the text back.
+TEST_P(VocabFileTest, RandomTextRoundTrips) {
+  const VocabCase& c = GetParam();
+  const Tokenizer* tok = Load(kDir + c.file);
+  ASSERT_NE(tok, nullptr);
+  const std::vector<std::string> alphabet = {
+      " ", "  ", "\t", "\n", "\r\n", "a", "Z", "hello", "World", "'s", "'LL", "'", "0", "42", "12345", "!", "?!",
+      ".", ",", "$", "~", "`", "<", "|", "(", "\xC3\xA9", "e\xCC\x81", "\xE4\xB8\xAD\xE6\x96\x87",
+      "\xED\x95\x9C", "\xF0\x9F\x98\x80", "\xF0\x9F\xA6\x99", "\xE1\x9E\x80\xE1\x9F\x92",
+      "\xC2\xA0", "\xE3\x80\x80", "\xE2\x80\x83", "\xD0\x9F\xD1\x80\xD0\xB8", "\xC2\xBD", "\x01", "\x7F",
+      "\xEF\xBD\x9E", "\xE0\xA4\x95\xE0\xA4\xBF"};
+  std::mt19937 rng(1234);
+  const bool spm = std::string_view(c.model) == "llama";
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 24);
+    for (int k = 0; k < n; ++k) text += alphabet[rng() % alphabet.size()];
+    const std::vector<int32_t> ids = tok->Encode(text, false, false);
+    std::string want = text;
+    if (spm && !text.empty()) want.insert(want.begin(), ' ');
+    ASSERT_EQ(tok->Decode(ids), want) << c.file << " text '" << text << "' ids" << Ids(ids);
+  }
+  // Arbitrary bytes must not crash anything (BPE replaces malformed UTF-8 with U+FFFD, as llama.cpp does).
+  for (int iter = 0; iter < 100; ++iter) {
+    std::string bytes(rng() % 32, '\0');
+    for (char& ch : bytes) ch = static_cast<char>(rng());
+    const std::vector<int32_t> ids = tok->Encode(bytes, true, true);
+    for (const int32_t id : ids) ASSERT_TRUE(id >= 0 && id < tok->n_vocab());
+    StreamDecoder stream(*tok);
+    for (const int32_t id : ids) stream.Push(id);
+    stream.Flush();
+  }
+}
 
 TEST(VocabFiles, Stories260kPromptWithBos) {
   const Tokenizer* tok = Load(std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf");
