@@ -1,0 +1,87 @@
+// Single-thread Gemm throughput per weight type and ISA on a 2048 x 2048 matrix: decode-like GEMV (m = 1,
+// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64, in GFLOP/s).
+//   build-dir/bench/kernels_bench --benchmark_filter='Q4_K'
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "quant/quant.h"
+
+namespace ingot::kernels {
+namespace {
+
+constexpr size_t kRows = 2048;
+constexpr size_t kK = 2048;
+
+struct Setup {
+  DType type;
+  size_t m;
+  std::vector<uint8_t> w, act;
+  std::vector<float> y;
+
+  Setup(DType t, size_t m_) : type(t), m(m_) {
+    std::mt19937 rng(42);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> row(kK);
+    const size_t wb = RowBytes(t, kK);
+    w.resize(kRows * wb);
+    for (size_t r = 0; r < kRows; ++r) {
+      for (float& v : row) v = 0.02f * dist(rng);
+      QuantizeRow(t, row.data(), &w[r * wb], kK);
+    }
+    const size_t ab = ActivationRowBytes(t, kK);
+    act.resize(m * ab);
+    for (size_t i = 0; i < m; ++i) {
+      for (float& v : row) v = dist(rng);
+      QuantizeActivationRow(t, row.data(), &act[i * ab], kK);
+    }
+    y.resize(m * kRows);
+  }
+};
+
+void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
+  SetActiveIsa(isa);
+  Setup s(type, m);
+  const GemmArgs args{type, kK, s.w.data(), RowBytes(type, kK), 0, kRows, s.act.data(),
+                      ActivationRowBytes(type, kK), m, s.y.data(), kRows};
+  for (auto _ : state) {
+    Gemm(args);
+    benchmark::DoNotOptimize(s.y.data());
+    benchmark::ClobberMemory();
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(iters * s.w.size() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(iters * 2.0 * kRows * kK * m / 1e9, benchmark::Counter::kIsRate);
+  SetActiveIsa(BestIsa());
+}
+
+void RegisterAll() {
+  const DType types[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
+                         DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
+                         DType::kQ5_K, DType::kQ6_K};
+  for (DType t : types) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+      if (!IsaSupported(isa)) continue;
+      for (size_t m : {1, 64}) {
+        const std::string name = std::string(m == 1 ? "Gemv/" : "Gemm/") + std::string(DTypeName(t)) + "/" +
+                                 std::string(IsaName(isa)) + "/m:" + std::to_string(m);
+        benchmark::RegisterBenchmark(name.c_str(), [t, isa, m](benchmark::State& st) { RunGemm(st, t, isa, m); })
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ingot::kernels
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  ingot::kernels::RegisterAll();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
