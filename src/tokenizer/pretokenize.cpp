@@ -3,6 +3,7 @@
 // llama.cpp's category flags: \s = White_Space, \p{L} letters, \p{N} numbers, \p{P} punctuation.
 #include "tokenizer/pretokenize.h"
 
+#include <algorithm>
 #include <array>
 
 #include "tokenizer/unicode.h"
@@ -109,14 +110,18 @@ size_t TrailingSpace(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   return n > 0 && pos + n == end ? n : 0;
 }
 
-// Shared tail of the Llama 3 family: " ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+".
+bool NewlineOrSlash(uint32_t c) { return Newline(c) || c == '/'; }
+
+// Shared tail of the Llama 3 family: " ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+" (GPT-4o and Tekken
+// also let the symbol run end in slashes: [\r\n/]*).
+template <bool (*Trail)(uint32_t) = Newline>
 size_t SymbolsOrSpaces(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   const uint32_t c = cps[pos];
   size_t p = pos;
   if (c == ' ' && p + 1 < end && Other(cps[p + 1])) ++p;
   if (Other(cps[p])) {
     p += RunOf<Other>(cps, p, end);
-    p += RunOf<Newline>(cps, p, end);
+    p += RunOf<Trail>(cps, p, end);
     return p - pos;
   }
   const size_t n_ws = RunOf<Space>(cps, pos, end);
@@ -149,6 +154,46 @@ size_t Qwen2(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   }
   if (Number(c)) return 1;
   return SymbolsOrSpaces(cps, pos, end);
+}
+
+// GPT-4o and Tekken as llama.cpp rewrites them for std::regex: case classes become "a letter that is not a-z"
+// (upper-ish: A-Z or any non-ASCII letter) and "a letter that is not A-Z" (lower-ish):
+//   [^\r\n\p{L}\p{N}]?U*W+C?|[^\r\n\p{L}\p{N}]?U+W*C?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+// with C the optional contraction (GPT-4o only) and single digits for Tekken.
+bool UpperIsh(uint32_t c) { return c < 0x80 ? (c >= 'A' && c <= 'Z') : Letter(c); }
+bool LowerIsh(uint32_t c) { return c < 0x80 ? (c >= 'a' && c <= 'z') : Letter(c); }
+bool WordLead(uint32_t c) { return !Newline(c) && !Letter(c) && !Number(c); }
+
+constexpr size_t kNoMatch = static_cast<size_t>(-1);
+
+// U*W+ from p (greedy U*, backing off until a W follows); end of the match or kNoMatch.
+size_t UpperStarLowerPlus(const std::vector<uint32_t>& cps, size_t p, size_t end) {
+  for (size_t k = RunOf<UpperIsh>(cps, p, end) + 1; k-- > 0;) {
+    if (p + k < end && LowerIsh(cps[p + k])) return p + k + RunOf<LowerIsh>(cps, p + k, end);
+  }
+  return kNoMatch;
+}
+
+// U+W* from p; end of the match or kNoMatch.
+size_t UpperPlusLowerStar(const std::vector<uint32_t>& cps, size_t p, size_t end) {
+  const size_t k = RunOf<UpperIsh>(cps, p, end);
+  return k == 0 ? kNoMatch : p + k + RunOf<LowerIsh>(cps, p + k, end);
+}
+
+template <bool kContractions, size_t kMaxDigits>
+size_t CasedWords(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  const bool can_lead = WordLead(cps[pos]) && pos + 1 < end;
+  for (auto word : {UpperStarLowerPlus, UpperPlusLowerStar}) {
+    for (const size_t lead : {size_t{1}, size_t{0}}) {
+      if (lead == 1 && !can_lead) continue;
+      size_t e = word(cps, pos + lead, end);
+      if (e == kNoMatch) continue;
+      if (kContractions && e < end) e += Contraction(cps, e, end);
+      return e - pos;
+    }
+  }
+  if (Number(cps[pos])) return std::min(RunOf<Number>(cps, pos, end), kMaxDigits);
+  return SymbolsOrSpaces<NewlineOrSlash>(cps, pos, end);
 }
 
 struct NamedPre {
@@ -201,6 +246,11 @@ constexpr std::array kPreTokenizers = {
     NamedPre{"stablelm2", Info(PreKind::kQwen2)},
     NamedPre{"megrez", Info(PreKind::kQwen2)},
     NamedPre{"hunyuan", Info(PreKind::kQwen2)},
+    NamedPre{"gpt-4o", Info(PreKind::kGpt4o)},
+    NamedPre{"llama4", Info(PreKind::kGpt4o)},
+    NamedPre{"minimax-m2", Info(PreKind::kGpt4o)},
+    NamedPre{"kanana2", Info(PreKind::kGpt4o)},
+    NamedPre{"tekken", Info(PreKind::kTekken, true, true)},
 };
 
 Chunks Gpt2Stage(const std::vector<uint32_t>& cps, const Chunks& in) {
@@ -261,6 +311,10 @@ std::vector<size_t> PreTokenize(PreKind kind, const std::vector<uint32_t>& cps) 
       chunks = SplitByMatcher(cps, chunks, SpaceThenRun<Punct>);
       chunks = SplitByMatcher(cps, chunks, RunOf<Cjk>);
       return SplitByMatcher(cps, chunks, OneNumber);
+    case PreKind::kGpt4o:
+      return SplitByMatcher(cps, chunks, CasedWords<true, 3>);
+    case PreKind::kTekken:
+      return SplitByMatcher(cps, chunks, CasedWords<false, 1>);
     case PreKind::kNewlines:
       return SplitByMatcher(cps, chunks, NewlineRuns);
     case PreKind::kDeepseekLlm:

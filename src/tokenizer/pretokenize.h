@@ -22,6 +22,8 @@ enum class PreKind {
   kDeepseekCoder,  // DeepSeek Coder list
   kFalcon,         // Falcon list
   kStarcoder,      // single digits, then the GPT-2 regex (StarCoder, SmolLM, Refact, Command-R, ...)
+  kGpt4o,          // GPT-4o / Llama 4 / gpt-oss: case-aware words, 1-3 digits
+  kTekken,         // Mistral Tekken: case-aware words, single digits
   kNewlines,       // Gemma 4: only runs of newlines are split off ([^\n]+|[\n]+)
 };
 

@@ -104,6 +104,13 @@ TEST(PreTokenize, DigitSplittingLists) {
   EXPECT_EQ(Words(PreKind::kDeepseekCoder, "ab 12\n"), (W{"ab", " ", "1", "2", "\n"}));
 }
 
+TEST(PreTokenize, CaseAwareGpt4oAndTekken) {
+  EXPECT_EQ(Words(PreKind::kGpt4o, "HelloWORLD's test 12345"),
+            (W{"Hello", "WORLD's", " test", " ", "123", "45"}));
+  EXPECT_EQ(Words(PreKind::kTekken, "HelloWORLD's test 12"), (W{"Hello", "WORLD", "'s", " test", " ", "1", "2"}));
+  EXPECT_EQ(Words(PreKind::kGpt4o, "a/b//\n\xC3\x89t\xC3\xA9"), (W{"a", "/b", "//\n", "\xC3\x89t\xC3\xA9"}));
+}
+
 TEST(PreTokenize, NamesAndFallback) {
   ASSERT_TRUE(FindPreTokenizer("llama-bpe").has_value());
   EXPECT_EQ(FindPreTokenizer("llama-bpe")->kind, PreKind::kLlama3);
