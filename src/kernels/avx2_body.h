@@ -1,0 +1,266 @@
+// 256-bit kernels: F32/F16/BF16 float dots; Q8_0, Q4_0 and IQ4_NL against Q8_0 activations; Q4_K, Q5_K, Q6_K
+// against Q8_K. Weight blocks are unpacked once per call and reused for up to kMaxActs activation rows.
+// Included by kernels_avx2.cpp (-mavx2 -mfma -mf16c) and, for the 32-element formats, by the AVX-512 builds,
+// where DotBytes256 becomes one VNNI instruction. Everything has internal linkage (see kernel_table.h).
+#pragma once
+
+// GCC 12's AVX-512 headers make "undefined" vectors from self-initialised locals and then warn about them at
+// every inlined use (a header bug); silence those two warnings for the header's own lines only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <type_traits>
+
+#include "kernels/simd_util.h"
+
+namespace ingot::kernels {
+namespace {  // NOLINT: internal linkage on purpose, one copy per ISA build
+
+float Half(uint16_t h) { return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h))); }
+
+float Hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+__m256i Load256(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+__m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
+// Float element types: 8 elements per load, plus the scalar value for tails.
+struct F32Elems {
+  static constexpr size_t kBytes = 4;
+  static __m256 Load8(const uint8_t* p) { return _mm256_loadu_ps(reinterpret_cast<const float*>(p)); }
+  static float Load1(const uint8_t* p) { return LoadF32(p); }
+};
+struct F16Elems {
+  static constexpr size_t kBytes = 2;
+  static __m256 Load8(const uint8_t* p) { return _mm256_cvtph_ps(Load128(p)); }
+  static float Load1(const uint8_t* p) { return Half(LoadU16(p)); }
+};
+struct Bf16Elems {
+  static constexpr size_t kBytes = 2;
+  static __m256 Load8(const uint8_t* p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(Load128(p)), 16));
+  }
+  static float Load1(const uint8_t* p) {
+    const uint32_t bits = uint32_t(LoadU16(p)) << 16;
+    float f;
+    __builtin_memcpy(&f, &bits, 4);
+    return f;
+  }
+};
+
+template <typename E, int N>
+void DotFloat(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  __m256 acc[N][2];
+  for (int j = 0; j < N; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const __m256 w0 = E::Load8(w + i * E::kBytes), w1 = E::Load8(w + (i + 8) * E::kBytes);
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* a = act + j * as + i * E::kBytes;
+      acc[j][0] = _mm256_fmadd_ps(w0, E::Load8(a), acc[j][0]);
+      acc[j][1] = _mm256_fmadd_ps(w1, E::Load8(a + 8 * E::kBytes), acc[j][1]);
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    float sum = Hsum(_mm256_add_ps(acc[j][0], acc[j][1]));
+    for (size_t t = i; t < k; ++t) sum += E::Load1(w + t * E::kBytes) * E::Load1(act + j * as + t * E::kBytes);
+    y[j * ys] = sum;
+  }
+}
+
+template <int N> void DotF32(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloat<F32Elems, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotF16(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloat<F16Elems, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotBF16(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloat<Bf16Elems, N>(k, w, a, as, y, ys);
+}
+
+// 32-element weight blocks decoded to signed bytes in element order; the f16 scale is the first field.
+__m256i Nibbles(const uint8_t* qs) {
+  const __m128i q = Load128(qs);
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
+}
+struct Q8_0Weights {
+  static constexpr size_t kBytes = sizeof(quant::BlockQ8_0);
+  static __m256i Load(const uint8_t* b) { return Load256(b + 2); }
+};
+struct Q4_0Weights {
+  static constexpr size_t kBytes = sizeof(quant::BlockQ4_0);
+  static __m256i Load(const uint8_t* b) { return _mm256_sub_epi8(Nibbles(b + 2), _mm256_set1_epi8(8)); }
+};
+struct Iq4NlWeights {
+  static constexpr size_t kBytes = sizeof(quant::BlockIQ4_NL);
+  static __m256i Load(const uint8_t* b) {
+    const __m128i levels = _mm_loadu_si128(reinterpret_cast<const __m128i*>(quant::kIq4nlValues));
+    return _mm256_shuffle_epi8(_mm256_set_m128i(levels, levels), Nibbles(b + 2));
+  }
+};
+
+// Sum over each 4 bytes of u[i] * s[i] (u unsigned, s signed; no pair may exceed int16), as 8 int32 lanes.
+__m256i DotBytes256(__m256i u, __m256i s) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+// Weights against Q8_0 activations: |w| * sign(a, w) keeps the unsigned x signed byte product exact. Even and
+// odd blocks go to separate accumulators so that a single activation row is not bound by FMA latency.
+template <typename W, int N>
+void DotQ8Act(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  constexpr size_t kActBytes = sizeof(quant::BlockQ8_0);
+  __m256 acc[N][2];
+  for (int j = 0; j < N; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+  auto step = [&](size_t b, int slot) {
+    const uint8_t* wb = w + b * W::kBytes;
+    const __m256i q = W::Load(wb);
+    const __m256i q_abs = _mm256_sign_epi8(q, q);
+    const float dw = Half(LoadU16(wb));
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* ab = act + j * as + b * kActBytes;
+      const __m256 p = _mm256_cvtepi32_ps(DotBytes256(q_abs, _mm256_sign_epi8(Load256(ab + 2), q)));
+      acc[j][slot] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * Half(LoadU16(ab))), acc[j][slot]);
+    }
+  };
+  const size_t nb = k / quant::kQK;
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    step(b, 0);
+    step(b + 1, 1);
+  }
+  if (b < nb) step(b, 0);
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(_mm256_add_ps(acc[j][0], acc[j][1]));
+}
+
+template <int N> void DotQ8_0(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8Act<Q8_0Weights, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotQ4_0(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8Act<Q4_0Weights, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotIq4Nl(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8Act<Iq4NlWeights, N>(k, w, a, as, y, ys);
+}
+
+// Q4_K / Q5_K against Q8_K. Per 64-element chunk c: 32 bytes of qs hold sub-block 2c (low nibbles) and 2c+1
+// (high nibbles); Q5_K adds bit 2c / 2c+1 of qh[l] as 16.
+template <bool kFiveBit, int N>
+void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  using Block = std::conditional_t<kFiveBit, quant::BlockQ5_K, quant::BlockQ4_K>;
+  constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  __m256 acc[N];
+  float mins[N] = {};
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  for (size_t b = 0; b < k / quant::kQK_K; ++b) {
+    const uint8_t* wb = w + b * sizeof(Block);
+    uint8_t sc[8], mn[8];
+    UnpackK4(wb + 4, sc, mn);
+    int coef[16];
+    for (int g = 0; g < 16; ++g) coef[g] = mn[g / 2];
+    __m256i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    const __m256i qh = kFiveBit ? Load256(wb + 16) : _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = Load256(wb + kQsOffset + 32 * c);
+      __m256i lo = _mm256_and_si256(q, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFiveBit) {
+        const __m256i m_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+        const __m256i m_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_lo), m_lo), sixteen));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_hi), m_hi), sixteen));
+      }
+      const __m256i s_lo = _mm256_set1_epi16(sc[2 * c]), s_hi = _mm256_set1_epi16(sc[2 * c + 1]);
+      for (int j = 0; j < N; ++j) {
+        const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 64 * c;
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, Load256(aq)), s_lo);
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, Load256(aq + 32)), s_hi);
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+      }
+    }
+    const float d = Half(LoadU16(wb)), dmin = Half(LoadU16(wb + 2));
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
+      const float da = LoadF32(ab);
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(d * da), acc[j]);
+      mins[j] += dmin * da * WeightedBsums(ab, coef);
+    }
+  }
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) - mins[j];
+}
+
+template <int N> void DotQ4K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ45K<false, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotQ5K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ45K<true, N>(k, w, a, as, y, ys);
+}
+
+// Q6_K against Q8_K: codes q in [0, 63] (the -32 offset is applied through the activation block sums).
+template <int N>
+void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3);
+  __m256 acc[N];
+  float offsets[N] = {};
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  for (size_t b = 0; b < k / quant::kQK_K; ++b) {
+    const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
+    const auto* scales = reinterpret_cast<const int8_t*>(wb + 192);
+    int coef[16];
+    for (int g = 0; g < 16; ++g) coef[g] = 32 * scales[g];
+    __m256i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qh = Load256(wb + 128 + 32 * h);
+      for (int g = 0; g < 4; ++g) {
+        __m256i low = Load256(wb + 64 * h + 32 * (g & 1));
+        if (g >= 2) low = _mm256_srli_epi16(low, 4);
+        low = _mm256_and_si256(low, low4);
+        const __m256i high = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), low2);
+        const __m256i q = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+        const int s = 8 * h + 2 * g;
+        const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scales[s + 1]), _mm_set1_epi16(scales[s]));
+        for (int j = 0; j < N; ++j) {
+          const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 128 * h + 32 * g;
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(_mm256_maddubs_epi16(q, Load256(aq)), sv));
+        }
+      }
+    }
+    const float d = Half(LoadU16(wb + 208));
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
+      const float dd = d * LoadF32(ab);
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(dd), acc[j]);
+      offsets[j] += dd * WeightedBsums(ab, coef);
+    }
+  }
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) - offsets[j];
+}
+
+void FillAvx2Table(KernelTable& t) {
+  SetDot(t, DType::kF32, INGOT_BY_ACTS(DotF32));
+  SetDot(t, DType::kF16, INGOT_BY_ACTS(DotF16));
+  SetDot(t, DType::kBF16, INGOT_BY_ACTS(DotBF16));
+  SetDot(t, DType::kQ8_0, INGOT_BY_ACTS(DotQ8_0));
+  SetDot(t, DType::kQ4_0, INGOT_BY_ACTS(DotQ4_0));
+  SetDot(t, DType::kIQ4_NL, INGOT_BY_ACTS(DotIq4Nl));
+  SetDot(t, DType::kQ4_K, INGOT_BY_ACTS(DotQ4K));
+  SetDot(t, DType::kQ5_K, INGOT_BY_ACTS(DotQ5K));
+  SetDot(t, DType::kQ6_K, INGOT_BY_ACTS(DotQ6K));
+}
+
+}  // namespace
+}  // namespace ingot::kernels
