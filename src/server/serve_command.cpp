@@ -1,0 +1,219 @@
+// `ingot serve MODEL.gguf`: every setting declared once (flag, environment variable, config file key, help),
+// the HTTP server listening at once (/health 503 while loading), the engine loaded, one banner, and a graceful
+// stop on SIGINT/SIGTERM.
+#include "server/serve_command.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "chat/template.h"
+#include "engine/load.h"
+#include "server/engine_text.h"
+#include "server/http_server.h"
+#include "tokenizer/tokenizer.h"
+#include "util/log.h"
+
+namespace ingot::server {
+namespace {
+
+struct ServeSettings {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int ctx_size = 0;
+  int parallel = 4;
+  int threads = 0;
+  std::string api_key;
+  std::string api_key_file;
+  std::string alias;
+  std::string chat_template_file;
+  std::string reasoning_format = "auto";
+  bool metrics = false;
+  int max_queue = 64;
+  double timeout = 600;
+  size_t max_body_mb = 8;
+};
+
+[[noreturn]] void Fail(const std::string& message) { throw CLI::RuntimeError("ingot serve: " + message, 1); }
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Trim(std::string s) {
+  const char* ws = " \t\r\n";
+  s.erase(s.find_last_not_of(ws) + 1);
+  s.erase(0, s.find_first_not_of(ws));
+  return s;
+}
+
+std::string Human(double value, const char* const* units, double step) {
+  int u = 0;
+  while (value >= step && units[u + 1] != nullptr) {
+    value /= step;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f%s" : "%.1f%s", value, units[u]);
+  return buf;
+}
+
+// Builds what the HTTP layer serves around a loaded engine.
+Result<std::unique_ptr<ServedModel>> MakeServedModel(const ServeSettings& s, std::unique_ptr<engine::Engine> engine) {
+  auto served = std::make_unique<ServedModel>();
+  const engine::ModelSummary& summary = engine->summary();
+  const tok::Tokenizer& tokenizer = engine->tokenizer();
+  std::string source = summary.chat_template;
+  if (!s.chat_template_file.empty()) {
+    INGOT_ASSIGN_OR_RETURN(source, ReadFile(s.chat_template_file));
+  } else if (source.empty()) {
+    LogWarn("serve: the model has no chat template; using ChatML");
+    source = chat::DefaultChatMlTemplate();
+  }
+  std::string bos = tokenizer.bos() >= 0 ? tokenizer.TokenText(tokenizer.bos()) : "";
+  std::string eos = tokenizer.eos() >= 0 ? tokenizer.TokenText(tokenizer.eos()) : "";
+  INGOT_ASSIGN_OR_RETURN(served->renderer, MakeTemplateRenderer(source, bos, eos));
+  served->codec = MakeTokenizerCodec(tokenizer);
+  std::filesystem::path path(s.model);
+  served->id = s.alias.empty() ? path.filename().string() : s.alias;
+  served->names = {served->id, s.model, path.filename().string(), path.stem().string()};
+  if (!summary.name.empty()) served->names.push_back(summary.name);
+  served->engine = std::move(engine);
+  return served;
+}
+
+void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port) {
+  static const char* kCount[] = {"", "K", "M", "B", "T", nullptr};
+  static const char* kBytes[] = {" B", " KiB", " MiB", " GiB", " TiB", nullptr};
+  std::printf("ingot serve: %s (%s, %s, %s params)\n", m.name.c_str(), m.architecture.c_str(), m.quantization.c_str(),
+              Human(static_cast<double>(m.n_params), kCount, 1000).c_str());
+  std::printf("  context %d tokens per request, KV cache %s reserved, %d parallel, %d threads\n", m.n_ctx,
+              Human(static_cast<double>(m.kv_bytes), kBytes, 1024).c_str(), s.parallel, m.threads);
+  std::printf("  listening on http://%s:%d (OpenAI API under /v1%s%s)\n", s.host.c_str(), port,
+              s.api_key.empty() ? "" : ", API key required", s.metrics ? ", /metrics" : "");
+  std::fflush(stdout);
+}
+
+void Serve(ServeSettings s) {
+  if (!s.api_key.empty() && !s.api_key_file.empty()) Fail("use either --api-key or --api-key-file, not both");
+  if (!s.api_key_file.empty()) {
+    Result<std::string> key = ReadFile(s.api_key_file);
+    if (!key.ok()) Fail(key.status().ToString());
+    s.api_key = Trim(*key);
+    if (s.api_key.empty()) Fail("--api-key-file " + s.api_key_file + " is empty");
+  }
+  chat::ReasoningFormat reasoning_format;
+  if (!chat::ParseReasoningFormat(s.reasoning_format, &reasoning_format)) {
+    Fail("--reasoning-format must be auto, none or deepseek");
+  }
+  if (!std::filesystem::exists(s.model)) Fail("model file not found: " + s.model);
+
+  ServerOptions options;
+  options.host = s.host;
+  options.port = s.port;
+  options.api_key = s.api_key;
+  options.metrics = s.metrics;
+  options.timeout_seconds = s.timeout;
+  options.max_body_bytes = s.max_body_mb << 20;
+  options.http_threads = std::clamp(s.parallel + s.max_queue + 8, 16, 512);
+  options.reasoning_format = reasoning_format;
+  HttpServer server(options);
+  Result<int> port = server.Bind();
+  if (!port.ok()) Fail(port.status().ToString());
+
+  // SIGINT/SIGTERM are handled by one thread with sigwait (blocked everywhere else, inherited by new threads).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    LogInfo("serve: shutting down");
+    server.Stop();
+  });
+  std::thread http_thread([&] { server.Run(); });
+  auto shutdown = [&] {
+    server.Stop();
+    http_thread.join();
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  };
+
+  LogInfo("serve: loading " + s.model + "; http://" + s.host + ":" + std::to_string(*port) +
+          "/health answers 503 until it is ready");
+  engine::EngineOptions engine_options;
+  engine_options.model_path = s.model;
+  engine_options.n_ctx = s.ctx_size;
+  engine_options.n_parallel = s.parallel;
+  engine_options.n_threads = s.threads;
+  engine_options.max_queue = s.max_queue;
+  Result<std::unique_ptr<engine::Engine>> engine = engine::LoadEngine(engine_options);
+  Result<std::unique_ptr<ServedModel>> served =
+      engine.ok() ? MakeServedModel(s, std::move(engine).value()) : Result<std::unique_ptr<ServedModel>>(engine.status());
+  if (!served.ok()) {
+    server.SetLoadError(served.status());
+    shutdown();
+    Fail(served.status().ToString());
+  }
+  PrintBanner(s, (*served)->engine->summary(), *port);
+  server.SetModel(std::move(served).value());
+  http_thread.join();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app) {
+  auto settings = std::make_shared<ServeSettings>();
+  ServeSettings& s = *settings;
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a GGUF model over an OpenAI-compatible HTTP API");
+  cmd->set_config("--config", "", "Read settings from a TOML/INI file (keys are the long option names)");
+  cmd->add_option("model", s.model, "GGUF model file")->required()->envname("INGOT_MODEL");
+  cmd->add_option("--host", s.host, "Address to listen on")->envname("INGOT_HOST")->capture_default_str();
+  cmd->add_option("--port", s.port, "Port to listen on")->envname("INGOT_PORT")->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--ctx-size,-c", s.ctx_size,
+                  "Total KV cache budget in tokens shared by all requests (0: model default, capped at 8192)")
+      ->envname("INGOT_CTX_SIZE")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--parallel", s.parallel, "Requests decoded together at most")
+      ->envname("INGOT_PARALLEL")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--threads,-t", s.threads, "Compute threads (0: physical cores)")
+      ->envname("INGOT_THREADS")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--api-key", s.api_key, "Require 'Authorization: Bearer KEY' on every endpoint but /health")
+      ->envname("INGOT_API_KEY");
+  cmd->add_option("--api-key-file", s.api_key_file, "Read the API key from a file")
+      ->envname("INGOT_API_KEY_FILE")->check(CLI::ExistingFile);
+  cmd->add_option("--alias,-a", s.alias, "Model name reported by the API and accepted in requests")
+      ->envname("INGOT_ALIAS");
+  cmd->add_option("--chat-template", s.chat_template_file, "Jinja chat template file overriding the model's")
+      ->envname("INGOT_CHAT_TEMPLATE")->check(CLI::ExistingFile);
+  cmd->add_option("--reasoning-format", s.reasoning_format,
+                  "Thinking output: auto (split by the template's markers into reasoning_content), deepseek "
+                  "(always split <think>), none (leave in content)")
+      ->envname("INGOT_REASONING_FORMAT")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "deepseek"}));
+  cmd->add_flag("--metrics", s.metrics, "Expose Prometheus metrics at /metrics")->envname("INGOT_METRICS");
+  cmd->add_option("--max-queue", s.max_queue, "Waiting requests beyond which new ones get 503 + Retry-After")
+      ->envname("INGOT_MAX_QUEUE")->capture_default_str()->check(CLI::Range(0, 100000));
+  cmd->add_option("--timeout", s.timeout, "Per-request time limit in seconds (0: none)")
+      ->envname("INGOT_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
+      ->envname("INGOT_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 1024));
+  cmd->callback([settings] { Serve(*settings); });
+}
+
+}  // namespace ingot::server
