@@ -1,12 +1,13 @@
 // AVX-512 kernels, included by kernels_avx512.cpp (F/BW/VL) and kernels_avx512_vnni.cpp (adds VNNI), each
-// compiled with its own flags: 512-bit float and K-quant dots, plus the 256-bit kernels of avx2_body.h for
-// the 32-element formats (one block is 256 bits; with VNNI their byte dot is a single vpdpbusd). The VNNI
-// build uses vpdpwssd where the plain build uses vpmaddwd + vpaddd. Everything has internal linkage.
+// compiled with its own flags: 512-bit float, Q4_K, Q5_K and Q6_K dots; every other format uses the 256-bit
+// kernels of avx2_body.h / avx2_extra.h compiled here (a 32-element block is 256 bits; with VNNI their byte
+// dot is a single vpdpbusd). The VNNI build uses vpdpwssd where the plain build uses vpmaddwd + vpaddd.
+// Everything has internal linkage.
 #pragma once
 
 #include <type_traits>
 
-#include "kernels/avx2_body.h"
+#include "kernels/avx2_extra.h"
 
 namespace ingot::kernels {
 namespace {  // NOLINT: internal linkage on purpose, one copy per build
@@ -184,7 +185,7 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
 }  // namespace v512
 
 void FillAvx512Table(KernelTable& t) {
-  FillAvx2Table(t);  // 256-bit kernels, compiled here with this build's flags
+  FillAvx2All(t);  // 256-bit kernels, compiled here with this build's flags
   SetDot(t, DType::kF32, INGOT_BY_ACTS(v512::DotF32));
   SetDot(t, DType::kF16, INGOT_BY_ACTS(v512::DotF16));
   SetDot(t, DType::kBF16, INGOT_BY_ACTS(v512::DotBF16));

@@ -107,6 +107,11 @@ void SetActiveIsa(Isa isa) {
   ActiveIsaRef().store(isa, std::memory_order_relaxed);
 }
 
+bool GemmSupported(DType weight) {
+  const auto id = static_cast<size_t>(weight);
+  return id < kNumTypeIds && TableFor(Isa::kScalar).dot[id] != nullptr;
+}
+
 DType ActivationType(DType weight) {
   switch (weight) {
     case DType::kF32:
@@ -140,7 +145,7 @@ void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
 
 void Gemm(const GemmArgs& a) {
   const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(a.weight_type)];
-  assert(dot != nullptr && RowSizeOk(a.weight_type, a.k));
+  assert(GemmSupported(a.weight_type) && RowSizeOk(a.weight_type, a.k));
   // Rows are taken in groups small enough to stay in L1/L2 (16 rows of a 4096-wide Q4_0 matrix are 36 KiB)
   // while every group of kMaxActs activation rows passes over them.
   constexpr size_t kRowGroup = 16;
@@ -157,8 +162,8 @@ void Gemm(const GemmArgs& a) {
 }
 
 float DotRow(DType weight_type, size_t k, const void* w_row, const void* act_row) {
+  assert(GemmSupported(weight_type));
   const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(weight_type)];
-  assert(dot != nullptr);
   float y = 0;
   dot(k, static_cast<const uint8_t*>(w_row), static_cast<const uint8_t*>(act_row), 0, 1, &y, 1);
   return y;

@@ -20,6 +20,9 @@ Isa ActiveIsa();
 void SetActiveIsa(Isa isa);    // tests sweep every compiled ISA; must be supported by the CPU
 bool IsaSupported(Isa isa);
 
+// Whether Gemm and DotRow accept weights of this type (every ISA has at least the scalar kernel for it).
+bool GemmSupported(DType weight);
+
 // The type activations are converted to before a dot product with weights of `weight`.
 DType ActivationType(DType weight);
 // Bytes needed to hold k activations converted for weights of `weight`.

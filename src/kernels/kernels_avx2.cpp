@@ -1,8 +1,8 @@
-// AVX2 + FMA + F16C kernels (compiled with -mavx2 -mfma -mf16c): see avx2_body.h.
-#include "kernels/avx2_body.h"
+// AVX2 + FMA + F16C kernels (compiled with -mavx2 -mfma -mf16c): see avx2_body.h and avx2_extra.h.
+#include "kernels/avx2_extra.h"
 
 namespace ingot::kernels {
 
-void FillAvx2(KernelTable& table) { FillAvx2Table(table); }
+void FillAvx2(KernelTable& table) { FillAvx2All(table); }
 
 }  // namespace ingot::kernels

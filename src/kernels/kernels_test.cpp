@@ -187,6 +187,11 @@ TEST(Kernels, ActivationTypesFollowLlamaCpp) {
   EXPECT_EQ(ActivationRowBytes(DType::kQ4_K, 512), 2 * 292u);
 }
 
+TEST(Kernels, GemmSupportedTypes) {
+  for (DType t : kWeightTypes) EXPECT_TRUE(GemmSupported(t)) << DTypeName(t);
+  for (DType t : {DType::kQ8_1, DType::kQ8_K, DType::kI8, DType::kF64}) EXPECT_FALSE(GemmSupported(t)) << DTypeName(t);
+}
+
 TEST(Kernels, Q8_0ActivationsRoundHalfToEven) {
   // amax 127 gives d = 1 and id = 1, so x = 2.5 must become 2 and 3.5 become 4 (as _mm256_round_ps does).
   std::vector<float> x(32, 0.0f);
