@@ -1,7 +1,7 @@
 // LoadModel: dispatch on general.architecture to the family that implements it.
 #include "model/model.h"
 
-#include "model/llama.h"
+#include "model/families.h"
 
 namespace ingot::model {
 

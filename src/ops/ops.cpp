@@ -2,9 +2,39 @@
 // here too, so that results agree bit-closely with it.
 #include "ops/ops.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "util/fp16.h"
 
 namespace ingot::ops {
+
+namespace {
+
+float GeluTanh(float x) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  constexpr float kCoef = 0.044715f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoef * x * x)));
+}
+
+// GELU of every f16 value, rounded to f16, indexed by the f16 bit pattern (256 KB, built once).
+const float* GeluF16Table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t i = 0; i < 65536; ++i) t[i] = F16ToF32(F32ToF16(GeluTanh(F16ToF32(uint16_t(i)))));
+    return t;
+  }();
+  return table.data();
+}
+
+inline float GeluF16One(float x, const float* table) {
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  return table[F32ToF16(x)];
+}
+
+}  // namespace
 
 void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* out) {
   double sum = 0.0;
@@ -46,12 +76,30 @@ void SwiGlu(float* gate, const float* up, size_t n) {
 }
 
 void GeGlu(float* gate, const float* up, size_t n) {
-  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-  constexpr float kCoef = 0.044715f;
+  for (size_t i = 0; i < n; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
+}
+
+void GeluF16(float* x, size_t n) {
+  const float* table = GeluF16Table();
+  for (size_t i = 0; i < n; ++i) x[i] = GeluF16One(x[i], table);
+}
+
+void GeGluF16(float* gate, const float* up, size_t n) {
+  const float* table = GeluF16Table();
+  for (size_t i = 0; i < n; ++i) gate[i] = GeluF16One(gate[i], table) * up[i];
+}
+
+void Softmax(float* x, size_t n) {
+  if (n == 0) return;
+  float max_v = x[0];
+  for (size_t i = 1; i < n; ++i) max_v = std::max(max_v, x[i]);
+  double sum = 0.0;
   for (size_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    gate[i] = 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * g * (1.0f + kCoef * g * g))) * up[i];
+    x[i] = std::exp(x[i] - max_v);
+    sum += x[i];
   }
+  const float inv = float(1.0 / sum);
+  for (size_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
 void SoftCap(float* x, size_t n, float cap) {

@@ -31,6 +31,16 @@ void SwiGlu(float* gate, const float* up, size_t n);
 // gate[i] = gelu_tanh(gate[i]) * up[i]
 void GeGlu(float* gate, const float* up, size_t n);
 
+// llama.cpp-compatible tanh-GELU, as ggml's CPU backend computes it: the input is rounded to f16 and the result
+// is the f16-rounded GELU of that value (inputs ≤ -10 give 0, inputs ≥ 10 pass through). It differs from the
+// exact formula by up to ~1e-3 relative; families whose reference is llama.cpp use it so logits agree to 1e-4.
+void GeluF16(float* x, size_t n);
+// gate[i] = GeluF16(gate[i]) * up[i]
+void GeGluF16(float* gate, const float* up, size_t n);
+
+// x = softmax(x) over n values (max subtracted, sum accumulated in double).
+void Softmax(float* x, size_t n);
+
 // x[i] = cap * tanh(x[i] / cap)
 void SoftCap(float* x, size_t n, float cap);
 

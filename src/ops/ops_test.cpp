@@ -42,6 +42,30 @@ TEST(OpsTest, RopeLayoutsRotateTheRightPairs) {
   EXPECT_NEAR(neox[3], std::sin(0.01f), 1e-6);
 }
 
+TEST(OpsTest, GeluF16RoundsLikeLlamaCpp) {
+  std::vector<float> x = {-12.0f, -1.0f, 0.0f, 0.5f, 1.2345f, 3.0f, 11.0f};
+  std::vector<float> up(x.size(), 2.0f), g = x;
+  GeluF16(x.data(), x.size());
+  GeGluF16(g.data(), up.data(), g.size());
+  EXPECT_EQ(x[0], 0.0f);
+  EXPECT_EQ(x[2], 0.0f);
+  EXPECT_EQ(x[6], 11.0f);
+  for (size_t i = 1; i < 6; ++i) {
+    const float in = F16ToF32(F32ToF16(std::vector<float>{-12, -1, 0, 0.5f, 1.2345f, 3, 11}[i]));
+    const float exact = 0.5f * in * (1 + std::tanh(0.7978845608f * in * (1 + 0.044715f * in * in)));
+    EXPECT_EQ(x[i], F16ToF32(F32ToF16(exact))) << i;  // f16-rounded result of the f16-rounded input
+    EXPECT_EQ(g[i], 2.0f * x[i]) << i;
+  }
+}
+
+TEST(OpsTest, SoftmaxSumsToOne) {
+  std::vector<float> x = {1.0f, 2.0f, 3.0f, -1000.0f};
+  Softmax(x.data(), x.size());
+  EXPECT_NEAR(x[0] + x[1] + x[2] + x[3], 1.0f, 1e-6);
+  EXPECT_NEAR(x[2] / x[1], std::exp(1.0f), 1e-5);
+  EXPECT_EQ(x[3], 0.0f);
+}
+
 TEST(OpsTest, PagedAttentionMatchesDense) {
   const int32_t n_head = 4, n_kv = 2, hd = 8, bs = 4, n_tok = 11;
   std::mt19937 rng(3);
