@@ -53,7 +53,7 @@ void QuantizeQ8Blocks(const float* x, uint8_t* dst, size_t k) {
     int8_t qs[quant::kQK];
     int sum = 0;
     for (int j = 0; j < quant::kQK; ++j) {
-      qs[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
+      qs[j] = static_cast<int8_t>(quant::RoundHalfEven(x[j] * id));
       sum += qs[j];
     }
     uint8_t* out = dst + b * kBytes;

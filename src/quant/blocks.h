@@ -170,6 +170,15 @@ inline void UnpackQ3KScales(const uint8_t* packed, int8_t* out) {
   }
 }
 
+// Rounds to the nearest integer, ties to even (as nearbyint in the default rounding mode), for |v| < 2^22:
+// adding 1.5 * 2^23 leaves the integer in the low mantissa bits. No libm call, so loops over it vectorize.
+inline int RoundHalfEven(float v) {
+  const float shifted = v + 12582912.0f;
+  int32_t bits;
+  std::memcpy(&bits, &shifted, 4);
+  return (bits & 0x007fffff) - 0x00400000;
+}
+
 // Loads a little-endian field from a possibly unaligned address.
 template <typename T>
 inline T LoadField(const void* p) {

@@ -149,7 +149,7 @@ void QuantQ8_K(const float* x, uint8_t* dst, size_t n) {
       // Scale so that the extreme element maps to -127 (ggml's convention; keeps every q within int8).
       const float iscale = -127.0f / max;
       for (int j = 0; j < kQK_K; ++j) {
-        blk.qs[j] = static_cast<int8_t>(std::min(127, static_cast<int>(std::nearbyint(iscale * x[j]))));
+        blk.qs[j] = static_cast<int8_t>(std::min(127, RoundHalfEven(iscale * x[j])));
       }
       for (int g = 0; g < kQK_K / 16; ++g) {
         int sum = 0;
