@@ -161,9 +161,8 @@ std::string PieceOf(const Vocab& v, int32_t id) {
 int32_t InternSid(Vocab& v, const std::string& s) {
   const int32_t id = v.Find(s);
   if (id >= 0) return id;
-  const auto [it, inserted] = v.extra_ids.emplace(s, v.n_vocab() + static_cast<int32_t>(v.extra_text.size()));
-  if (inserted) v.extra_text.push_back(s);
-  return it->second;
+  const int32_t next = v.n_vocab() + static_cast<int32_t>(v.extra_ids.size());
+  return v.extra_ids.emplace(s, next).first->second;
 }
 
 void BuildBpeTables(Vocab& v, const std::vector<std::string>& merges) {

@@ -58,7 +58,6 @@ struct Vocab {
     int32_t result;  // sid of left + right
   };
   std::unordered_map<uint64_t, Merge> merges;
-  std::vector<std::string> extra_text;                       // sid - n_vocab -> string
   std::unordered_map<std::string, int32_t> extra_ids;         // string -> sid (>= n_vocab)
   std::array<int32_t, 256> byte_sid{};                        // sid of each byte's byte-level character, or -1
   std::array<std::string, 256> byte_char{};                   // UTF-8 of each byte's byte-level character
