@@ -171,6 +171,9 @@ void Assign(Scope& scope, const std::vector<std::string>& targets, bool unpack, 
     scope.Set(targets[0], value);
     return;
   }
+  if (!value.is_list() && !value.is_dict() && !value.is_string() && !value.is_undefined()) {
+    Fail("cannot unpack non-iterable " + TypeName(value) + " object");
+  }
   std::vector<Value> items = Iterate(value);
   if (items.size() != targets.size()) {
     Fail(items.size() < targets.size()

@@ -159,7 +159,7 @@ class Lexer {
     size_t p = pos_;
     while (true) {
       p = src_.find("{%", p);
-      if (p == std::string::npos) return Error("missing end of raw directive");
+      if (p == std::string::npos) return Error("Missing end of raw directive");
       size_t n = MatchRawBegin(p, "endraw", true);
       if (n > 0) break;
       ++p;
@@ -173,7 +173,7 @@ class Lexer {
 
   Status LexComment() {
     size_t p = src_.find("#}", pos_);
-    if (p == std::string::npos) return Error("missing end of comment tag");
+    if (p == std::string::npos) return Error("Missing end of comment tag");
     size_t end = p + 2;
     if (p > pos_ && src_[p - 1] == '-') {
       while (end < src_.size() && IsWs(src_[end])) ++end;

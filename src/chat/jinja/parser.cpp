@@ -68,23 +68,23 @@ class Parser {
       case TokenType::kBlockEnd: return "end of statement block";
       case TokenType::kVarEnd: return "end of print statement";
       case TokenType::kData: return "template data";
-      default: return "'" + t.text + "'";
+      default: return t.text;
     }
   }
   void ExpectOp(const char* op) {
-    if (!SkipOp(op)) ParseFail(std::string("expected '") + op + "', got " + Describe(Cur()));
+    if (!SkipOp(op)) ParseFail("unexpected '" + Describe(Cur()) + "', expected '" + op + "'");
   }
   void ExpectName(const char* name) {
-    if (!SkipName(name)) ParseFail(std::string("expected '") + name + "', got " + Describe(Cur()));
+    if (!SkipName(name)) ParseFail("unexpected '" + Describe(Cur()) + "', expected '" + name + "'");
   }
   std::string ExpectIdentifier() {
-    if (Cur().type != TokenType::kName) ParseFail("expected a name, got " + Describe(Cur()));
+    if (Cur().type != TokenType::kName) ParseFail("unexpected '" + Describe(Cur()) + "', expected a name");
     std::string name = Cur().text;
     Next();
     return name;
   }
   void ExpectBlockEnd() {
-    if (Cur().type != TokenType::kBlockEnd) ParseFail("expected end of statement block, got " + Describe(Cur()));
+    if (Cur().type != TokenType::kBlockEnd) ParseFail("unexpected '" + Describe(Cur()) + "', expected end of statement block");
     Next();
   }
 
@@ -103,7 +103,7 @@ class Parser {
     while (true) {
       const Token& t = Cur();
       if (t.type == TokenType::kEof) {
-        if (!ends.empty()) ParseFail("unexpected end of template, expected '" + ends.front() + "'");
+        if (!ends.empty()) ParseFail("Unexpected end of template, expected '" + ends.back() + "'.");
         return body;
       }
       if (t.type == TokenType::kData) {
@@ -119,7 +119,7 @@ class Parser {
         s->line = t.line;
         Next();
         s->expr = ParseTuple(true, false);
-        if (Cur().type != TokenType::kVarEnd) ParseFail("expected end of print statement, got " + Describe(Cur()));
+        if (Cur().type != TokenType::kVarEnd) ParseFail("unexpected '" + Describe(Cur()) + "', expected end of print statement");
         Next();
         body.push_back(std::move(s));
       } else if (t.type == TokenType::kBlockBegin) {
@@ -132,7 +132,7 @@ class Parser {
         }
         body.push_back(ParseStatement());
       } else {
-        ParseFail("unexpected " + Describe(t));
+        ParseFail("unexpected '" + Describe(t) + "'");
       }
     }
   }
@@ -234,7 +234,7 @@ class Parser {
       s->kind = tag == "break" ? StmtKind::kBreak : StmtKind::kContinue;
       ExpectBlockEnd();
     } else {
-      ParseFail("Encountered unknown tag '" + tag + "'");
+      ParseFail("Encountered unknown tag '" + tag + "'.");
     }
     return s;
   }
@@ -311,7 +311,7 @@ class Parser {
     }
     if (!is_tuple) {
       if (!items.empty()) return std::move(items[0]);
-      if (!explicit_parens) ParseFail("expected an expression, got " + Describe(Cur()));
+      if (!explicit_parens) ParseFail("unexpected '" + Describe(Cur()) + "', expected an expression");
     }
     auto e = NewExpr(ExprKind::kTuple, line);
     e->args = std::move(items);
@@ -532,7 +532,7 @@ class Parser {
       ExpectOp(close);
       return e;
     }
-    ParseFail("unexpected " + Describe(t));
+    ParseFail("unexpected '" + Describe(t) + "'");
   }
 
   ExprPtr ParsePostfix(ExprPtr node) {

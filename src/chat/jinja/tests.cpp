@@ -70,8 +70,8 @@ bool ApplyTest(Interp&, const std::string& name, CallArgs& args) {
   if (name == "eq" || name == "equalto" || name == "==") return Equals(v, arg("other"));
   if (name == "ne" || name == "!=") return !Equals(v, arg("other"));
   if (name == "in") return Contains(arg("seq"), v);
-  if (name == "filter") return IsKnownFilter(Str(arg("value")));
-  if (name == "test") return IsKnownTest(Str(arg("value")));
+  if (name == "filter") return v.is_string() && IsKnownFilter(v.str());
+  if (name == "test") return v.is_string() && IsKnownTest(v.str());
   Value other = arg("other");
   RequireDefined(v);
   RequireDefined(other);
