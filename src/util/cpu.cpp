@@ -1,6 +1,10 @@
 // CPU probing: cpuid via the compiler builtins, core topology from /proc/cpuinfo, memory from /proc/meminfo.
 #include "util/cpu.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -21,7 +25,9 @@ const CpuFeatures& GetCpuFeatures() {
     f.avx512vl = __builtin_cpu_supports("avx512vl");
     f.avx512vnni = __builtin_cpu_supports("avx512vnni");
     f.avx512bf16 = __builtin_cpu_supports("avx512bf16");
-    f.avxvnni = __builtin_cpu_supports("avxvnni");
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    // AVX-VNNI is CPUID leaf 7, sub-leaf 1, EAX bit 4 (not every compiler's __builtin_cpu_supports knows it).
+    if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) f.avxvnni = (eax >> 4) & 1;
     std::ifstream in("/proc/cpuinfo");
     std::string line;
     while (std::getline(in, line)) {

@@ -1,0 +1,26 @@
+// The `ingot` subcommands. Each Add*Command registers its options with CLI11 and a callback that runs it; a
+// command that fails prints one clear line to stderr and exits non-zero (via CommandError).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "util/status.h"
+
+namespace ingot::cli {
+
+void AddRunCommand(CLI::App& app);
+void AddInspectCommand(CLI::App& app);
+void AddBenchCommand(CLI::App& app);
+void AddDevCommand(CLI::App& app);
+
+// Thrown by command callbacks to end the program with "ingot: <message>" and exit code 1.
+struct CommandError {
+  std::string message;
+};
+[[noreturn]] void Fail(const Status& status);
+
+std::string HumanBytes(double bytes);
+std::string HumanCount(double n);  // 1.2K, 134.1M, 1.24B
+
+}  // namespace ingot::cli
