@@ -112,18 +112,19 @@ size_t TrailingSpace(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
 
 bool NewlineOrSlash(uint32_t c) { return Newline(c) || c == '/'; }
 
-// Shared tail of the Llama 3 family: " ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+" (GPT-4o and Tekken
-// also let the symbol run end in slashes: [\r\n/]*).
-template <bool (*Trail)(uint32_t) = Newline>
-size_t SymbolsOrSpaces(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
-  const uint32_t c = cps[pos];
+// " ?Sym+Trail*": an optional space, a run of symbol characters, then trailing characters.
+template <bool (*Sym)(uint32_t), bool (*Trail)(uint32_t)>
+size_t SymbolRun(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   size_t p = pos;
-  if (c == ' ' && p + 1 < end && Other(cps[p + 1])) ++p;
-  if (Other(cps[p])) {
-    p += RunOf<Other>(cps, p, end);
-    p += RunOf<Trail>(cps, p, end);
-    return p - pos;
-  }
+  if (cps[p] == ' ' && p + 1 < end && Sym(cps[p + 1])) ++p;
+  if (!Sym(cps[p])) return 0;
+  p += RunOf<Sym>(cps, p, end);
+  p += RunOf<Trail>(cps, p, end);
+  return p - pos;
+}
+
+// \s*[\r\n]+|\s+(?!\S)|\s+
+size_t Spaces(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   const size_t n_ws = RunOf<Space>(cps, pos, end);
   if (n_ws == 0) return 0;
   for (size_t k = n_ws; k-- > 0;) {
@@ -131,6 +132,14 @@ size_t SymbolsOrSpaces(const std::vector<uint32_t>& cps, size_t pos, size_t end)
   }
   if (pos + n_ws == end) return n_ws;  // (?!\S) holds at the end of the chunk
   return n_ws >= 2 ? n_ws - 1 : n_ws;
+}
+
+// Shared tail of the Llama 3 family: " ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+" (GPT-4o and Tekken
+// also let the symbol run end in slashes: [\r\n/]*).
+template <bool (*Trail)(uint32_t) = Newline>
+size_t SymbolsOrSpaces(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  if (const size_t n = SymbolRun<Other, Trail>(cps, pos, end)) return n;
+  return Spaces(cps, pos, end);
 }
 
 // (?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])
@@ -196,6 +205,35 @@ size_t CasedWords(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
   return SymbolsOrSpaces<NewlineOrSlash>(cps, pos, end);
 }
 
+// DeepSeek V3 (after its digit and kana/CJK stages), with llama.cpp's collapsed classes (ASCII '~' is not
+// \p{S} there; \p{M} covers non-ASCII marks only):
+//   [!-/:-@[-`{-~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+bool AsciiLetter(uint32_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool AsciiMark(uint32_t c) { return c > 0x20 && c < 0x7F && !AsciiLetter(c) && !AsciiDigit(c); }
+bool PunctOrSymbol(uint32_t c) {
+  if (c < 0x80) return Punct(c) || c == '$' || c == '+' || c == '<' || c == '=' || c == '>' || c == '^' ||
+                       c == '`' || c == '|';
+  return Punct(c) || CategoryOf(c) == Category::kSymbol;
+}
+bool LetterOrMark(uint32_t c) { return Letter(c) || (c >= 0x80 && CategoryOf(c) == Category::kMark); }
+bool DeepseekV3Lead(uint32_t c) { return !Newline(c) && !Letter(c) && !PunctOrSymbol(c); }
+// [一-龥぀-ゟ゠-ヿ]+
+bool HanKana(uint32_t c) { return (c >= 0x4E00 && c <= 0x9FA5) || (c >= 0x3040 && c <= 0x30FF); }
+
+size_t UpToThreeNumbers(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  return std::min<size_t>(RunOf<Number>(cps, pos, end), 3);
+}
+
+size_t DeepseekV3(const std::vector<uint32_t>& cps, size_t pos, size_t end) {
+  const uint32_t c = cps[pos];
+  const bool has_next = pos + 1 < end;
+  if (AsciiMark(c) && has_next && AsciiLetter(cps[pos + 1])) return 1 + RunOf<AsciiLetter>(cps, pos + 1, end);
+  if (DeepseekV3Lead(c) && has_next && LetterOrMark(cps[pos + 1])) return 1 + RunOf<LetterOrMark>(cps, pos + 1, end);
+  if (LetterOrMark(c)) return RunOf<LetterOrMark>(cps, pos, end);
+  if (const size_t n = SymbolRun<PunctOrSymbol, Newline>(cps, pos, end)) return n;
+  return Spaces(cps, pos, end);
+}
+
 struct NamedPre {
   const char* name;
   PreTokenizerInfo info;
@@ -246,6 +284,9 @@ constexpr std::array kPreTokenizers = {
     NamedPre{"stablelm2", Info(PreKind::kQwen2)},
     NamedPre{"megrez", Info(PreKind::kQwen2)},
     NamedPre{"hunyuan", Info(PreKind::kQwen2)},
+    NamedPre{"deepseek-v3", Info(PreKind::kDeepseekV3)},
+    NamedPre{"hunyuan-dense", Info(PreKind::kDeepseekV3)},
+    NamedPre{"joyai-llm", Info(PreKind::kDeepseekV3)},
     NamedPre{"gpt-4o", Info(PreKind::kGpt4o)},
     NamedPre{"llama4", Info(PreKind::kGpt4o)},
     NamedPre{"minimax-m2", Info(PreKind::kGpt4o)},
@@ -311,6 +352,10 @@ std::vector<size_t> PreTokenize(PreKind kind, const std::vector<uint32_t>& cps) 
       chunks = SplitByMatcher(cps, chunks, SpaceThenRun<Punct>);
       chunks = SplitByMatcher(cps, chunks, RunOf<Cjk>);
       return SplitByMatcher(cps, chunks, OneNumber);
+    case PreKind::kDeepseekV3:
+      chunks = SplitByMatcher(cps, chunks, UpToThreeNumbers);
+      chunks = SplitByMatcher(cps, chunks, RunOf<HanKana>);
+      return SplitByMatcher(cps, chunks, DeepseekV3);
     case PreKind::kGpt4o:
       return SplitByMatcher(cps, chunks, CasedWords<true, 3>);
     case PreKind::kTekken:

@@ -20,6 +20,7 @@ enum class PreKind {
   kQwen2,          // Llama 3 regex with single digits
   kDeepseekLlm,    // DeepSeek LLM list
   kDeepseekCoder,  // DeepSeek Coder list
+  kDeepseekV3,     // DeepSeek V3 / R1 list
   kFalcon,         // Falcon list
   kStarcoder,      // single digits, then the GPT-2 regex (StarCoder, SmolLM, Refact, Command-R, ...)
   kGpt4o,          // GPT-4o / Llama 4 / gpt-oss: case-aware words, 1-3 digits

@@ -104,6 +104,14 @@ TEST(PreTokenize, DigitSplittingLists) {
   EXPECT_EQ(Words(PreKind::kDeepseekCoder, "ab 12\n"), (W{"ab", " ", "1", "2", "\n"}));
 }
 
+TEST(PreTokenize, DeepseekV3) {
+  EXPECT_EQ(Words(PreKind::kDeepseekV3,
+                  "Hello,world 123456 \xE4\xB8\xAD\xE6\x96\x87\xE3\x81\xB2\xE3\x82\x89!!\n"),
+            (W{"Hello", ",world", " ", "123", "456", " ", "\xE4\xB8\xAD\xE6\x96\x87\xE3\x81\xB2\xE3\x82\x89",
+               "!!\n"}));
+  EXPECT_EQ(Words(PreKind::kDeepseekV3, "a ~b $$ x"), (W{"a", " ", "~b", " $$", " x"}));
+}
+
 TEST(PreTokenize, CaseAwareGpt4oAndTekken) {
   EXPECT_EQ(Words(PreKind::kGpt4o, "HelloWORLD's test 12345"),
             (W{"Hello", "WORLD's", " test", " ", "123", "45"}));
