@@ -31,6 +31,16 @@ float Hsum(__m256 v) {
 __m256i Load256(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 __m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 
+// Min / offset terms of K-quants: the 16 int16 group sums of a Q8_K block times coef (16 int16 lanes, one per
+// 16-element group), added pairwise into 8 int32 lanes.
+__m256i BsumsDot(const uint8_t* q8k, __m256i coef) { return _mm256_madd_epi16(Load256(q8k + kQ8KSums), coef); }
+
+// Q4_K / Q5_K mins (8 bytes) as 16 int16 lanes, each repeated for the two 16-element groups of its sub-block.
+__m256i MinsPerGroup(const uint8_t* mins) {
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mins));
+  return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+}
+
 // Float element types: 8 elements per load, plus the scalar value for tails.
 struct F32Elems {
   static constexpr size_t kBytes = 4;
@@ -161,14 +171,13 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   __m256 acc[N];
-  float mins[N] = {};
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  __m256 mins[N];
+  for (int j = 0; j < N; ++j) acc[j] = mins[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
     uint8_t sc[8], mn[8];
     UnpackK4(wb + 4, sc, mn);
-    int coef[16];
-    for (int g = 0; g < 16; ++g) coef[g] = mn[g / 2];
+    const __m256i coef = MinsPerGroup(mn);
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     const __m256i qh = kFiveBit ? Load256(wb + 16) : _mm256_setzero_si256();
@@ -196,10 +205,10 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float da = LoadF32(ab);
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(d * da), acc[j]);
-      mins[j] += dmin * da * WeightedBsums(ab, coef);
+      mins[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(BsumsDot(ab, coef)), _mm256_set1_ps(dmin * da), mins[j]);
     }
   }
-  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) - mins[j];
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(_mm256_sub_ps(acc[j], mins[j]));
 }
 
 template <int N> void DotQ4K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
@@ -214,13 +223,12 @@ template <int N>
 void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
   const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3);
   __m256 acc[N];
-  float offsets[N] = {};
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  __m256 offsets[N];
+  for (int j = 0; j < N; ++j) acc[j] = offsets[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
     const auto* scales = reinterpret_cast<const int8_t*>(wb + 192);
-    int coef[16];
-    for (int g = 0; g < 16; ++g) coef[g] = 32 * scales[g];
+    const __m256i coef = _mm256_slli_epi16(_mm256_cvtepi8_epi16(Load128(wb + 192)), 5);  // 32 * scale
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
@@ -244,10 +252,10 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float dd = d * LoadF32(ab);
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(dd), acc[j]);
-      offsets[j] += dd * WeightedBsums(ab, coef);
+      offsets[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(BsumsDot(ab, coef)), _mm256_set1_ps(dd), offsets[j]);
     }
   }
-  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) - offsets[j];
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(_mm256_sub_ps(acc[j], offsets[j]));
 }
 
 void FillAvx2Table(KernelTable& t) {

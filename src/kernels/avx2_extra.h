@@ -78,28 +78,30 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   constexpr size_t kQs = kThreeBit ? 32 : 16;
   const __m256i low2 = _mm256_set1_epi8(3);
   __m256 acc[N];
-  float offsets[N] = {};
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  __m256 offsets[N];
+  for (int j = 0; j < N; ++j) acc[j] = offsets[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
-    int scales[16], coef[16];
+    int scales[16];
+    alignas(32) int16_t coef[16];
     float d, d_offset;
     if constexpr (kThreeBit) {
       for (int i = 0; i < 16; ++i) {
         const int lo = (wb[96 + i % 8] >> (4 * (i / 8))) & 0xF;
         const int hi = (wb[96 + 8 + i % 4] >> (2 * (i / 4))) & 3;
         scales[i] = (lo | (hi << 4)) - 32;
-        coef[i] = 4 * scales[i];
+        coef[i] = static_cast<int16_t>(4 * scales[i]);
       }
       d = d_offset = Half(LoadU16(wb + 108));
     } else {
       for (int i = 0; i < 16; ++i) {
         scales[i] = wb[i] & 0xF;
-        coef[i] = wb[i] >> 4;
+        coef[i] = static_cast<int16_t>(wb[i] >> 4);
       }
       d = Half(LoadU16(wb + 80));
       d_offset = Half(LoadU16(wb + 82));
     }
+    const __m256i coef16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(coef));
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     const __m256i hmask = kThreeBit ? Load256(wb) : _mm256_setzero_si256();
@@ -125,10 +127,11 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float da = LoadF32(ab);
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(d * da), acc[j]);
-      offsets[j] += d_offset * da * WeightedBsums(ab, coef);
+      const __m256 o = _mm256_cvtepi32_ps(BsumsDot(ab, coef16));
+      offsets[j] = _mm256_fmadd_ps(o, _mm256_set1_ps(d_offset * da), offsets[j]);
     }
   }
-  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) - offsets[j];
+  for (int j = 0; j < N; ++j) y[j * ys] = Hsum(_mm256_sub_ps(acc[j], offsets[j]));
 }
 template <int N> void DotQ2K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
   DotQ23K<false, N>(k, w, a, as, y, ys);

@@ -87,14 +87,16 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   __m512 acc[N];
-  float mins[N] = {};
-  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
+  __m256 mins[N];
+  for (int j = 0; j < N; ++j) {
+    acc[j] = _mm512_setzero_ps();
+    mins[j] = _mm256_setzero_ps();
+  }
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
     uint8_t sc[8], mn[8];
     UnpackK4(wb + 4, sc, mn);
-    int coef[16];
-    for (int g = 0; g < 16; ++g) coef[g] = mn[g / 2];
+    const __m256i coef = MinsPerGroup(mn);
     __m512i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
     __m512i qh2 = _mm512_setzero_si512();
@@ -121,10 +123,10 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float da = LoadF32(ab);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_set1_ps(d * da), acc[j]);
-      mins[j] += dmin * da * WeightedBsums(ab, coef);
+      mins[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(BsumsDot(ab, coef)), _mm256_set1_ps(dmin * da), mins[j]);
     }
   }
-  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - mins[j];
+  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - Hsum(mins[j]);
 }
 
 template <int N> void DotQ4K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
@@ -145,13 +147,14 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
       {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7}};
   const __m512i idx0 = _mm512_load_si512(kScaleIdx[0]), idx1 = _mm512_load_si512(kScaleIdx[1]);
   __m512 acc[N];
-  float offsets[N] = {};
-  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
+  __m256 offsets[N];
+  for (int j = 0; j < N; ++j) {
+    acc[j] = _mm512_setzero_ps();
+    offsets[j] = _mm256_setzero_ps();
+  }
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
-    const auto* scales = reinterpret_cast<const int8_t*>(wb + 192);
-    int coef[16];
-    for (int g = 0; g < 16; ++g) coef[g] = 32 * scales[g];
+    const __m256i coef = _mm256_slli_epi16(_mm256_cvtepi8_epi16(Load128(wb + 192)), 5);  // 32 * scale
     __m512i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
     for (int h = 0; h < 2; ++h) {
@@ -176,10 +179,10 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float dd = d * LoadF32(ab);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_set1_ps(dd), acc[j]);
-      offsets[j] += dd * WeightedBsums(ab, coef);
+      offsets[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(BsumsDot(ab, coef)), _mm256_set1_ps(dd), offsets[j]);
     }
   }
-  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - offsets[j];
+  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - Hsum(offsets[j]);
 }
 
 }  // namespace v512

@@ -24,12 +24,6 @@ inline float LoadF32(const uint8_t* p) {
   return v;
 }
 
-inline int16_t LoadI16(const uint8_t* p) {
-  int16_t v;
-  __builtin_memcpy(&v, p, 2);
-  return v;
-}
-
 // Q4_K / Q5_K: the 8 6-bit scales and mins from the 12 packed bytes (layout in quant/blocks.h).
 inline void UnpackK4(const uint8_t* q, uint8_t* sc, uint8_t* m) {
   for (int j = 0; j < 4; ++j) {
@@ -45,13 +39,6 @@ inline void UnpackK4(const uint8_t* q, uint8_t* sc, uint8_t* m) {
 // Byte offsets of the fields of a Q8_K block (float d | int8 qs[256] | int16 bsums[16]).
 constexpr size_t kQ8KQs = 4;
 constexpr size_t kQ8KSums = 4 + quant::kQK_K;
-
-// Min / offset term of K-quant blocks: sum over 16-element groups of coef[g] * bsums[g] of a Q8_K block.
-inline int WeightedBsums(const uint8_t* q8k, const int* coef) {
-  int s = 0;
-  for (int g = 0; g < 16; ++g) s += coef[g] * LoadI16(q8k + kQ8KSums + 2 * g);
-  return s;
-}
 
 // Expands a kernel templated on the number of activation rows into a RowDotFn.
 template <void (*F1)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t),
