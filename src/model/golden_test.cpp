@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -98,6 +99,8 @@ void CheckModel(const std::string& stem, float tol) {
       }
     }
     ::testing::Test::RecordProperty(stem + "_max_abs_diff", std::to_string(worst));
+    std::printf("[ max diff ] %s prompt %zu tokens, %zu steps: %.2e\n", stem.c_str(), prompt.size(), steps.size(),
+                double(worst));
   }
 }
 
@@ -116,6 +119,9 @@ TEST(GoldenTest, LlamaGqaQ4_0) { CheckModel("llama-gqa-q4_0", kTolQuant); }
 TEST(GoldenTest, LlamaGqaQ4_K_M) { CheckModel("llama-gqa-q4_k_m", kTolQuant); }
 TEST(GoldenTest, LlamaGqaQ5_K_M) { CheckModel("llama-gqa-q5_k_m", kTolQuant); }
 TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", kTolQuant); }
+
+TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", kTolF32); }
+TEST(GoldenTest, Qwen3MoeF32) { CheckModel("qwen3moe-f32", kTolF32); }
 
 TEST(GoldenTest, UnsupportedArchitectureIsNamed) {
   ThreadPool pool(1);
