@@ -123,6 +123,8 @@ TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", kTolQuant); }
 TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", kTolF32); }
 TEST(GoldenTest, Qwen3MoeF32) { CheckModel("qwen3moe-f32", kTolF32); }
 
+TEST(GoldenTest, Gemma3F32) { CheckModel("gemma3-f32", kTolF32); }
+
 TEST(GoldenTest, UnsupportedArchitectureIsNamed) {
   ThreadPool pool(1);
   auto f = gguf::File::Open(kShared + "/models/gemma3-f32.gguf");

@@ -15,6 +15,9 @@ struct KvLayerShape {
   int32_t n_kv_head = 0;
   int32_t head_dim_k = 0;
   int32_t head_dim_v = 0;
+  // > 0: a sliding-window layer; a query at position p only reads positions p - window + 1 .. p, so a cache
+  // for it needs only the last `window` positions of each sequence (plus the tokens of the batch in flight).
+  int32_t window = 0;
 };
 
 struct KvGeometry {

@@ -1,0 +1,129 @@
+// Gemma 3: sliding-window layers (5 of every 6, local RoPE base) and global layers, per-head Q/K RMSNorm,
+// sandwich norms (post-attention and post-FFN), GeGLU with tanh-GELU, embeddings scaled by √n_embd.
+// GGUF norm weights are the multipliers as stored (the converter already folded Gemma's 1 + w).
+#include <cmath>
+
+#include "model/decoder.h"
+#include "model/families.h"
+
+namespace ingot::model {
+
+namespace {
+
+struct Gemma3Layer {
+  std::vector<float> attn_norm;       // [n_embd]
+  ops::TensorView wq, wk, wv;         // [n_head * head_dim | n_head_kv * head_dim, n_embd]
+  std::vector<float> q_norm, k_norm;  // [head_dim]
+  ops::TensorView wo;                 // [n_embd, n_head * head_dim]
+  std::vector<float> post_attn_norm;  // [n_embd]
+  std::vector<float> ffn_norm;        // [n_embd]
+  GatedFfn ffn;
+  std::vector<float> post_ffn_norm;   // [n_embd]
+  AttentionSpec attn;
+  float q_scale = 1.0f;               // applied to q before attention (the q·k scale is 1)
+};
+
+class Gemma3 final : public DecoderModel {
+ public:
+  using DecoderModel::DecoderModel;
+
+  Status Bind() {
+    INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, "gemma3"));
+    const BaseConfig& c = cfg_;
+    MetaReader m(*file_, "gemma3");
+    const int32_t window = int32_t(m.Int("attention.sliding_window", 0));
+    const int32_t pattern = int32_t(m.Int("attention.sliding_window_pattern", 6));
+    const float swa_base = m.Float("rope.freq_base_swa", 10000.0f);
+    final_softcap_ = m.Float("final_logit_softcapping", 0.0f);
+    INGOT_RETURN_IF_ERROR(m.status());
+    if (window < 0 || pattern <= 0) return Corrupt(file_->path() + ": invalid gemma3 sliding window metadata");
+    // Gemma's query_pre_attn_scalar is not in GGUF; as in llama.cpp it is n_embd / n_head for the 27B model
+    // (62 layers) and head_dim for every other size.
+    const float q_scale = 1.0f / std::sqrt(c.n_layer == 62 ? float(c.n_embd / c.n_head) : float(c.head_dim));
+
+    WeightBinder b(*file_);
+    tok_embd_ = b.Matrix("token_embd.weight", c.n_vocab, c.n_embd);
+    BindOutput(b, c, tok_embd_);
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+      const std::string p = "blk." + std::to_string(il) + ".";
+      const int64_t q_dim = int64_t(c.n_head) * c.head_dim;
+      const int64_t kv_dim = int64_t(c.n_head_kv[size_t(il)]) * c.head_dim;
+      const int64_t n_ff = c.n_ff[size_t(il)];
+      Gemma3Layer l;
+      l.attn_norm = b.Vector(p + "attn_norm.weight", c.n_embd);
+      l.wq = b.Matrix(p + "attn_q.weight", q_dim, c.n_embd);
+      l.wk = b.Matrix(p + "attn_k.weight", kv_dim, c.n_embd);
+      l.wv = b.Matrix(p + "attn_v.weight", kv_dim, c.n_embd);
+      l.q_norm = b.Vector(p + "attn_q_norm.weight", c.head_dim);
+      l.k_norm = b.Vector(p + "attn_k_norm.weight", c.head_dim);
+      l.wo = b.Matrix(p + "attn_output.weight", c.n_embd, q_dim);
+      l.post_attn_norm = b.Vector(p + "post_attention_norm.weight", c.n_embd);
+      l.ffn_norm = b.Vector(p + "ffn_norm.weight", c.n_embd);
+      l.ffn.gate = b.Matrix(p + "ffn_gate.weight", n_ff, c.n_embd);
+      l.ffn.up = b.Matrix(p + "ffn_up.weight", n_ff, c.n_embd);
+      l.ffn.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
+      l.post_ffn_norm = b.Vector(p + "post_ffw_norm.weight", c.n_embd);
+      const bool sliding = window > 0 && il % pattern < pattern - 1;
+      l.attn = {c.n_head, c.n_head_kv[size_t(il)], c.head_dim, il, sliding ? window : 0, 1.0f, {}};
+      l.attn.rope = {ops::RopeLayout::kNeox, c.n_rot, sliding ? swa_base : c.rope_base,
+                     sliding ? 1.0f : c.rope_scale, nullptr};
+      l.q_scale = q_scale;
+      layers_.push_back(std::move(l));
+    }
+    INGOT_RETURN_IF_ERROR(b.status());
+    FillInfo("gemma3", c, b);
+    for (const Gemma3Layer& l : layers_) {
+      info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim, l.attn.window});
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status RunLayers(const Batch& batch, KvStore& kv) override {
+    const size_t T = batch.tokens.size();
+    const size_t E = size_t(cfg_.n_embd);
+    const size_t hd = size_t(cfg_.head_dim);
+    Embed(batch, tok_embd_, std::sqrt(float(cfg_.n_embd)));
+    for (const Gemma3Layer& l : layers_) {
+      float* h = Grow(h_, T * E);
+      float* q = Grow(q_, T * l.wq.rows);
+      float* k = Grow(k_, T * l.wk.rows);
+      float* v = Grow(v_, T * l.wv.rows);
+      float* attn = Grow(attn_, T * l.wq.rows);
+      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
+      Linear(l.wq, h, T, q);
+      Linear(l.wk, h, T, k);
+      Linear(l.wv, h, T, v);
+      NormRows(q, T * size_t(l.attn.n_head), hd, l.q_norm.data(), q);
+      NormRows(k, T * size_t(l.attn.n_head_kv), hd, l.k_norm.data(), k);
+      ops::Scale(q, T * l.wq.rows, l.q_scale);
+      RopeAndStore(batch, kv, l.attn, q, k, v);
+      Attend(batch, kv, l.attn, q, attn);
+      Linear(l.wo, attn, T, h);
+      NormRows(h, T, E, l.post_attn_norm.data(), h);
+      ops::Add(x_.data(), h, T * E);
+
+      NormRows(x_.data(), T, E, l.ffn_norm.data(), h);
+      float* f = Grow(f_, T * E);
+      FeedForward(l.ffn, Activation::kGeluF16, h, T, f);
+      NormRows(f, T, E, l.post_ffn_norm.data(), f);
+      ops::Add(x_.data(), f, T * E);
+    }
+    return Status::Ok();
+  }
+
+  BaseConfig cfg_;
+  ops::TensorView tok_embd_;  // [n_vocab, n_embd]
+  std::vector<Gemma3Layer> layers_;
+  std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> LoadGemma3(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
+  auto model = std::make_unique<Gemma3>(std::move(file), pool);
+  INGOT_RETURN_IF_ERROR(model->Bind());
+  return std::unique_ptr<Model>(std::move(model));
+}
+
+}  // namespace ingot::model
