@@ -81,6 +81,13 @@ template <int N> void DotBF16(size_t k, const uint8_t* w, const uint8_t* a, size
 
 // Q4_K / Q5_K against Q8_K: each 64-element chunk c becomes one vector [sub-block 2c | sub-block 2c+1] that
 // lines up with 64 contiguous activation bytes.
+// Lane l (of 32 int16 lanes) of chunk c takes scale 2c + l / 16: the chunk is [sub-block 2c | 2c + 1].
+alignas(64) constexpr int16_t kChunkScaleIdx[4][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+    {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}};
+
 template <bool kFiveBit, int N>
 void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
   using Block = std::conditional_t<kFiveBit, quant::BlockQ5_K, quant::BlockQ4_K>;
@@ -97,6 +104,8 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
     uint8_t sc[8], mn[8];
     UnpackK4(wb + 4, sc, mn);
     const __m256i coef = MinsPerGroup(mn);
+    const __m128i sc8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc));
+    const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sc8));
     __m512i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
     __m512i qh2 = _mm512_setzero_si512();
@@ -112,7 +121,7 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
                                   _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1))));
         v = _mm512_mask_add_epi8(v, _mm512_test_epi8_mask(qh2, bits), v, _mm512_set1_epi8(16));
       }
-      const __m512i scale = Join(_mm256_set1_epi16(sc[2 * c]), _mm256_set1_epi16(sc[2 * c + 1]));
+      const __m512i scale = _mm512_permutexvar_epi16(_mm512_load_si512(kChunkScaleIdx[c]), sc16);
       for (int j = 0; j < N; ++j) {
         const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 64 * c;
         isum[j] = DotBytesScaled(isum[j], v, Load512(aq), scale);
@@ -166,7 +175,8 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
                                          _mm512_slli_epi16(_mm512_and_si512(high01, low2), 4));
       const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
                                          _mm512_slli_epi16(_mm512_and_si512(high23, low2), 4));
-      const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(wb + 192 + 8 * h))));
+      const __m128i sc8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(wb + 192 + 8 * h));
+      const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(sc8));
       const __m512i s0 = _mm512_permutexvar_epi16(idx0, sc16), s1 = _mm512_permutexvar_epi16(idx1, sc16);
       for (int j = 0; j < N; ++j) {
         const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 128 * h;

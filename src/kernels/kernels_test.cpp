@@ -179,7 +179,9 @@ TEST(Kernels, ActivationTypesFollowLlamaCpp) {
   EXPECT_EQ(ActivationType(DType::kF32), DType::kF32);
   EXPECT_EQ(ActivationType(DType::kF16), DType::kF16);
   EXPECT_EQ(ActivationType(DType::kBF16), DType::kBF16);
-  for (DType t : {DType::kQ4_0, DType::kQ5_0, DType::kQ8_0, DType::kIQ4_NL}) EXPECT_EQ(ActivationType(t), DType::kQ8_0);
+  for (DType t : {DType::kQ4_0, DType::kQ5_0, DType::kQ8_0, DType::kIQ4_NL}) {
+    EXPECT_EQ(ActivationType(t), DType::kQ8_0);
+  }
   for (DType t : {DType::kQ4_1, DType::kQ5_1}) EXPECT_EQ(ActivationType(t), DType::kQ8_1);
   for (DType t : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS}) {
     EXPECT_EQ(ActivationType(t), DType::kQ8_K);
@@ -210,7 +212,9 @@ TEST(Kernels, GemmWritesOnlyItsRowRange) {
 
 TEST(Kernels, GemmSupportedTypes) {
   for (DType t : kWeightTypes) EXPECT_TRUE(GemmSupported(t)) << DTypeName(t);
-  for (DType t : {DType::kQ8_1, DType::kQ8_K, DType::kI8, DType::kF64}) EXPECT_FALSE(GemmSupported(t)) << DTypeName(t);
+  for (DType t : {DType::kQ8_1, DType::kQ8_K, DType::kI8, DType::kF64}) {
+    EXPECT_FALSE(GemmSupported(t)) << DTypeName(t);
+  }
 }
 
 TEST(Kernels, Q8_0ActivationsRoundHalfToEven) {

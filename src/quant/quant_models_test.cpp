@@ -70,8 +70,9 @@ TEST_P(ModelFile, DequantizedTensorsMatchF32Original) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LlamaGqa, ModelFile,
-                         ::testing::Values("llama-gqa-f16.gguf", "llama-gqa-q8_0.gguf", "llama-gqa-q4_0.gguf",
-                                           "llama-gqa-q4_k_m.gguf", "llama-gqa-q5_k_m.gguf", "llama-gqa-q6_k.gguf"),
+                         ::testing::Values("llama-gqa-f16.gguf", "llama-gqa-q8_0.gguf",
+                                           "llama-gqa-q4_0.gguf", "llama-gqa-q4_k_m.gguf",
+                                           "llama-gqa-q5_k_m.gguf", "llama-gqa-q6_k.gguf"),
                          [](const auto& info) {
                            std::string s = info.param.substr(10, info.param.size() - 15);
                            for (char& c : s) c = c == '-' ? '_' : c;
@@ -82,7 +83,9 @@ INSTANTIATE_TEST_SUITE_P(LlamaGqa, ModelFile,
 TEST(ModelFileBytes, Q8_0AndQ4_0QuantizeLikeLlamaCpp) {
   const auto ref = OpenModel("llama-gqa-f32.gguf");
   ASSERT_TRUE(ref);
-  for (const auto& [file, type] : {std::pair{"llama-gqa-q8_0.gguf", DType::kQ8_0}, {"llama-gqa-q4_0.gguf", DType::kQ4_0}}) {
+  const std::pair<const char*, DType> cases[] = {{"llama-gqa-q8_0.gguf", DType::kQ8_0},
+                                                 {"llama-gqa-q4_0.gguf", DType::kQ4_0}};
+  for (const auto& [file, type] : cases) {
     const auto quantized = OpenModel(file);
     ASSERT_TRUE(quantized);
     size_t checked = 0;

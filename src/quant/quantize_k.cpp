@@ -90,7 +90,9 @@ uint16_t QuantizeScales(const float* v, int n, int levels, uint8_t* out) {
 
 // Assigns affine codes x ≈ d*q - m in [0, qmax] once d, m are fixed (quantized).
 void AssignAffine(const float* x, int n, float d, float m, int qmax, uint8_t* q) {
-  for (int i = 0; i < n; ++i) q[i] = d != 0 ? static_cast<uint8_t>(std::clamp(Nearest((x[i] + m) / d), 0, qmax)) : 0;
+  for (int i = 0; i < n; ++i) {
+    q[i] = d != 0 ? static_cast<uint8_t>(std::clamp(Nearest((x[i] + m) / d), 0, qmax)) : 0;
+  }
 }
 
 // Sub-block scales and mins of Q4_K / Q5_K (8 sub-blocks of 32, 6-bit each), packed as ScaleMinK4 reads them.
@@ -182,7 +184,9 @@ void QuantQ4_K(const float* x, uint8_t* dst, size_t n) {
     uint8_t q[kQK_K];
     QuantizeK4Common(x, 15, &blk.d, &blk.dmin, blk.scales, q);
     for (int c = 0; c < 4; ++c) {
-      for (int l = 0; l < 32; ++l) blk.qs[32 * c + l] = static_cast<uint8_t>(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
+      for (int l = 0; l < 32; ++l) {
+        blk.qs[32 * c + l] = static_cast<uint8_t>(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
+      }
     }
     std::memcpy(dst + b * sizeof(blk), &blk, sizeof(blk));
   }
@@ -218,7 +222,9 @@ void QuantQ6_K(const float* x, uint8_t* dst, size_t n) {
     }
     if (amax > 0) {
       const float iscale = -128 / max_scale;
-      for (int j = 0; j < 16; ++j) blk.scales[j] = static_cast<int8_t>(std::clamp(Nearest(iscale * scales[j]), -128, 127));
+      for (int j = 0; j < 16; ++j) {
+        blk.scales[j] = static_cast<int8_t>(std::clamp(Nearest(iscale * scales[j]), -128, 127));
+      }
       blk.d = F32ToF16(1 / iscale);
     }
     const float d = F16ToF32(blk.d);
