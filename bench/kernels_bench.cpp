@@ -1,5 +1,6 @@
 // Single-thread Gemm throughput per weight type and ISA on a 2048 x 2048 matrix: decode-like GEMV (m = 1,
-// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64, in GFLOP/s).
+// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64, in GFLOP/s); and
+// the cost of converting a 2048-element activation row.
 //   build-dir/bench/kernels_bench --benchmark_filter='Q4_K'
 #include <benchmark/benchmark.h>
 
@@ -58,7 +59,26 @@ void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
   SetActiveIsa(BestIsa());
 }
 
+// Converting one activation row (done once per token and matrix input, before the Gemm).
+void RunQuantizeActivations(benchmark::State& state, DType type) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> x(kK);
+  for (float& v : x) v = dist(rng);
+  std::vector<uint8_t> out(ActivationRowBytes(type, kK));
+  for (auto _ : state) {
+    QuantizeActivationRow(type, x.data(), out.data(), kK);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kK));
+}
+
 void RegisterAll() {
+  for (DType t : {DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ4_K}) {
+    const std::string name = "QuantizeActivations/" + std::string(DTypeName(ActivationType(t)));
+    benchmark::RegisterBenchmark(name.c_str(), [t](benchmark::State& st) { RunQuantizeActivations(st, t); });
+  }
   const DType types[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
                          DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
                          DType::kQ5_K, DType::kQ6_K};
