@@ -95,5 +95,70 @@ TEST(ChatTemplate, DefaultChatMl) {
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
 }
 
+Result<std::string> RenderSource(const std::string& source, const RenderOptions& options) {
+  Result<ChatTemplate> t = ChatTemplate::Parse(source);
+  if (!t.ok()) return t.status();
+  return t->Render(options);
+}
+
+TEST(ChatTemplate, ContextHasTransformersVariables) {
+  RenderOptions o;
+  o.messages = nlohmann::ordered_json::parse(R"([{"role":"user","content":"x"}])");
+  o.bos_token = "<s>";
+  o.eos_token = "</s>";
+  o.add_generation_prompt = false;
+  o.extra_context = nlohmann::ordered_json::parse(R"({"enable_thinking":false,"custom":"c"})");
+  Result<std::string> out = RenderSource(
+      "{{ bos_token }}{{ messages|length }}{{ add_generation_prompt }}{{ enable_thinking }}{{ custom }}"
+      "{{ tools is defined }}{{ eos_token }}",
+      o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "<s>1FalseFalsecFalse</s>");
+  o.tools = nlohmann::ordered_json::parse(R"([{"type":"function","function":{"name":"f"}}])");
+  out = RenderSource("{{ tools|tojson }}", o);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, R"([{"type": "function", "function": {"name": "f"}}])");
+}
+
+TEST(ChatTemplate, AcceptsUnorderedJsonInputs) {
+  nlohmann::json messages = nlohmann::json::parse(R"([{"role":"user","content":"hi"}])");
+  RenderOptions o;
+  o.messages = messages;
+  o.extra_context = nlohmann::json::object();
+  Result<std::string> out = RenderSource("{{ messages[0].role }}:{{ messages[0].content }}", o);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "user:hi");
+}
+
+TEST(ChatTemplate, DateOverridePinsStrftimeNow) {
+  RenderOptions o;
+  o.date_override = "2024-07-26";
+  Result<std::string> out = RenderSource("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%A %Y-%m-%d') }}", o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "26 Jul 2024|Friday 2024-07-26");
+  o.date_override = "July 26";
+  EXPECT_FALSE(RenderSource("{{ strftime_now('%Y') }}", o).ok());
+  o.date_override.reset();
+  out = RenderSource("{{ strftime_now('%Y')|int > 2000 }}", o);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "True");
+}
+
+TEST(ChatTemplate, ErrorsAreInvalidArgument) {
+  Result<ChatTemplate> bad = ChatTemplate::Parse("ok\n{% if %}");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().rfind("template line 2: ", 0), 0u) << bad.status().message();
+
+  Result<std::string> raised = RenderSource("{{ raise_exception('System role not supported') }}", RenderOptions{});
+  ASSERT_FALSE(raised.ok());
+  EXPECT_EQ(raised.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(raised.status().message(), "System role not supported");
+
+  RenderOptions o;
+  o.extra_context = "not an object";
+  EXPECT_FALSE(RenderSource("x", o).ok());
+}
+
 }  // namespace
 }  // namespace ingot::chat

@@ -41,18 +41,18 @@ Value Value::MakeList(std::vector<Value> items, bool is_tuple) {
 Value Value::MakeDict(std::vector<std::pair<Value, Value>> entries, bool keys_unique) {
   auto dict = std::make_shared<Dict>();
   int depth = 0;
-  for (auto& [key, value] : entries) {
-    depth = std::max(depth, ChildDepth(value));
-    dict->has_ref = dict->has_ref || value.HoldsReference();
+  for (auto& entry : entries) {
+    depth = std::max(depth, ChildDepth(entry.second));
+    dict->has_ref = dict->has_ref || entry.second.HoldsReference();
     auto existing = dict->entries.end();
     if (!keys_unique) {
       existing = std::find_if(dict->entries.begin(), dict->entries.end(),
-                              [&](const auto& entry) { return Equals(entry.first, key); });
+                              [&](const auto& e) { return Equals(e.first, entry.first); });
     }
     if (existing != dict->entries.end()) {
-      existing->second = std::move(value);
+      existing->second = std::move(entry.second);
     } else {
-      dict->entries.emplace_back(std::move(key), std::move(value));
+      dict->entries.push_back(std::move(entry));
     }
   }
   if (depth + 1 > kMaxDepth) FailLimit("value nesting too deep");
