@@ -105,7 +105,7 @@ TEST_P(IsaVsScalar, GemmMatchesReference) {
   for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
     if (!IsaSupported(isa)) continue;
     for (size_t k : ks) {
-      for (size_t m : {1, 2, 3, 5, 8}) {
+      for (size_t m : {1, 2, 3, 4, 5, 6, 7, 8, 13}) {  // every tile width up to kMaxActs, and a remainder
         for (size_t rows : {1, 3, 16, 17}) {
           const size_t w_off = seed % 4, a_off = (seed / 4) % 4;
           const Problem p(t, k, m, rows, w_off, a_off, seed++);

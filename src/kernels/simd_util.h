@@ -43,23 +43,27 @@ inline void UnpackK4(const uint8_t* q, uint8_t* sc, uint8_t* m) {
 constexpr size_t kQ8KQs = 4;
 constexpr size_t kQ8KSums = 4 + quant::kQK_K;
 
-// Expands a kernel templated on the number of activation rows into a RowDotFn.
-template <void (*F1)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t),
-          void (*F2)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t),
-          void (*F3)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t),
-          void (*F4)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t)>
+// Expands a kernel templated on the number of activation rows (a FixedActsFn per count) into a RowDotFn.
+using FixedActsFn = void (*)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
+template <FixedActsFn F1, FixedActsFn F2, FixedActsFn F3, FixedActsFn F4, FixedActsFn F5, FixedActsFn F6,
+          FixedActsFn F7, FixedActsFn F8>
 void ByActs(size_t k, const uint8_t* w, const uint8_t* act, size_t act_stride, size_t n_act, float* y,
             size_t y_stride) {
-  static_assert(kMaxActs == 4);
+  static_assert(kMaxActs == 8);
   switch (n_act) {
     case 1: return F1(k, w, act, act_stride, y, y_stride);
     case 2: return F2(k, w, act, act_stride, y, y_stride);
     case 3: return F3(k, w, act, act_stride, y, y_stride);
-    default: return F4(k, w, act, act_stride, y, y_stride);
+    case 4: return F4(k, w, act, act_stride, y, y_stride);
+    case 5: return F5(k, w, act, act_stride, y, y_stride);
+    case 6: return F6(k, w, act, act_stride, y, y_stride);
+    case 7: return F7(k, w, act, act_stride, y, y_stride);
+    default: return F8(k, w, act, act_stride, y, y_stride);
   }
 }
 
-#define INGOT_BY_ACTS(kernel) ByActs<kernel<1>, kernel<2>, kernel<3>, kernel<4>>
+#define INGOT_BY_ACTS(kernel) \
+  ByActs<kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>>
 
 inline void SetDot(KernelTable& t, DType type, RowDotFn fn) { t.dot[static_cast<size_t>(type)] = fn; }
 
