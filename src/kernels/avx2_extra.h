@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/avx2_body.h"
+#include "kernels/avx2_convert.h"
 
 namespace ingot::kernels {
 namespace {  // NOLINT: internal linkage on purpose, one copy per ISA build
@@ -172,9 +173,10 @@ void DotIq4Xs(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* 
   for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]);
 }
 
-// Every 256-bit kernel: the common formats of avx2_body.h and the ones above.
+// Every 256-bit kernel: the common formats of avx2_body.h, the ones above and the activation conversions.
 void FillAvx2All(KernelTable& t) {
   FillAvx2Table(t);
+  FillAvx2Convert(t);
   SetDot(t, DType::kQ5_0, INGOT_BY_ACTS(DotQ5_0));
   SetDot(t, DType::kQ4_1, INGOT_BY_ACTS(DotQ4_1));
   SetDot(t, DType::kQ5_1, INGOT_BY_ACTS(DotQ5_1));

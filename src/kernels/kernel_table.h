@@ -21,10 +21,15 @@ inline constexpr size_t kMaxActs = 8;
 using RowDotFn = void (*)(size_t k, const uint8_t* w_row, const uint8_t* act, size_t act_stride, size_t n_act,
                           float* y, size_t y_stride);
 
+// Converts k floats (a multiple of the block size) to one activation row of a given type at dst (any address).
+// Every ISA must produce the same bytes as the scalar version.
+using ConvertFn = void (*)(const float* x, uint8_t* dst, size_t k);
+
 inline constexpr size_t kNumTypeIds = 31;  // DType ids are below this
 
 struct KernelTable {
-  RowDotFn dot[kNumTypeIds] = {};
+  RowDotFn dot[kNumTypeIds] = {};         // indexed by weight type
+  ConvertFn convert[kNumTypeIds] = {};    // indexed by activation type (ActivationType of a weight type)
 };
 
 // Each fills the entries it implements and leaves the others untouched (callers start from the scalar table).

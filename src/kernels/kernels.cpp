@@ -6,14 +6,9 @@
 #include <array>
 #include <atomic>
 #include <cassert>
-#include <cmath>
-#include <cstring>
 
 #include "kernels/kernel_table.h"
-#include "quant/blocks.h"
-#include "quant/quant.h"
 #include "util/cpu.h"
-#include "util/fp16.h"
 
 namespace ingot::kernels {
 namespace {
@@ -38,33 +33,6 @@ const KernelTable& TableFor(Isa isa) {
 std::atomic<Isa>& ActiveIsaRef() {
   static std::atomic<Isa> active{BestIsa()};
   return active;
-}
-
-// Q8_0 / Q8_1 activations as llama.cpp's x86 build converts them: scale amax / 127, multiply by 127 / amax,
-// round half to even.
-template <bool kWithSum>
-void QuantizeQ8Blocks(const float* x, uint8_t* dst, size_t k) {
-  constexpr size_t kBytes = kWithSum ? sizeof(quant::BlockQ8_1) : sizeof(quant::BlockQ8_0);
-  for (size_t b = 0; b < k / quant::kQK; ++b, x += quant::kQK) {
-    float amax = 0;
-    for (int j = 0; j < quant::kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
-    const float d = amax / 127.f;
-    const float id = amax != 0 ? 127.f / amax : 0.0f;
-    int8_t qs[quant::kQK];
-    int sum = 0;
-    for (int j = 0; j < quant::kQK; ++j) {
-      qs[j] = static_cast<int8_t>(quant::RoundHalfEven(x[j] * id));
-      sum += qs[j];
-    }
-    uint8_t* out = dst + b * kBytes;
-    const uint16_t dh = F32ToF16(d);
-    std::memcpy(out, &dh, 2);
-    if constexpr (kWithSum) {
-      const uint16_t sh = F32ToF16(d * sum);
-      std::memcpy(out + 2, &sh, 2);
-    }
-    std::memcpy(out + (kWithSum ? 4 : 2), qs, quant::kQK);
-  }
 }
 
 }  // namespace
@@ -134,13 +102,9 @@ DType ActivationType(DType weight) {
 size_t ActivationRowBytes(DType weight, size_t k) { return RowBytes(ActivationType(weight), k); }
 
 void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
-  const DType act = ActivationType(weight);
-  auto* out = static_cast<uint8_t*>(dst);
-  switch (act) {
-    case DType::kQ8_0: return QuantizeQ8Blocks<false>(x, out, k);
-    case DType::kQ8_1: return QuantizeQ8Blocks<true>(x, out, k);
-    default: return QuantizeRow(act, x, dst, k);  // F32, F16, BF16, Q8_K: the reference conversions
-  }
+  const ConvertFn convert = TableFor(ActiveIsa()).convert[static_cast<size_t>(ActivationType(weight))];
+  assert(convert != nullptr && RowSizeOk(ActivationType(weight), k));
+  convert(x, static_cast<uint8_t*>(dst), k);
 }
 
 void Gemm(const GemmArgs& a) {

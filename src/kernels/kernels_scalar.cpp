@@ -1,12 +1,15 @@
-// Scalar reference dot products for every (weight, activation) pair. Quantized pairs sum integer products per
-// block exactly and scale in float, as ggml's reference does, so every ISA must agree with these up to float
-// rounding of the per-block partial sums.
+// Scalar reference dot products for every (weight, activation) pair, and the activation conversions.
+// Quantized pairs sum integer products per block exactly and scale in float, as ggml's reference does, so
+// every ISA must agree with these up to float rounding of the per-block partial sums.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 
 #include "kernels/kernel_table.h"
 #include "quant/blocks.h"
 #include "quant/dtype.h"
+#include "quant/quant.h"
 #include "util/fp16.h"
 
 namespace ingot::kernels {
@@ -206,9 +209,48 @@ void RowDot(size_t k, const uint8_t* w, const uint8_t* act, size_t act_stride, s
   for (size_t j = 0; j < n_act; ++j) y[j * y_stride] = Dot(k, w, act + j * act_stride);
 }
 
+// Q8_0 / Q8_1 activations as llama.cpp's x86 build converts them: scale amax / 127, multiply by 127 / amax,
+// round half to even.
+template <bool kWithSum>
+void ConvertQ8(const float* x, uint8_t* dst, size_t k) {
+  constexpr size_t kBytes = kWithSum ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
+  for (size_t b = 0; b < k / kQK; ++b, x += kQK) {
+    float amax = 0;
+    for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
+    const float d = amax / 127.f;
+    const float id = amax != 0 ? 127.f / amax : 0.0f;
+    int8_t qs[kQK];
+    int sum = 0;
+    for (int j = 0; j < kQK; ++j) {
+      qs[j] = static_cast<int8_t>(RoundHalfEven(x[j] * id));
+      sum += qs[j];
+    }
+    uint8_t* out = dst + b * kBytes;
+    const uint16_t dh = F32ToF16(d);
+    std::memcpy(out, &dh, 2);
+    if constexpr (kWithSum) {
+      const uint16_t sh = F32ToF16(d * sum);
+      std::memcpy(out + 2, &sh, 2);
+    }
+    std::memcpy(out + (kWithSum ? 4 : 2), qs, kQK);
+  }
+}
+
+// F32, F16, BF16 and Q8_K activations use the reference conversions of quant.h.
+template <DType T>
+void ConvertReference(const float* x, uint8_t* dst, size_t k) {
+  QuantizeRow(T, x, dst, k);
+}
+
 }  // namespace
 
 void FillScalar(KernelTable& t) {
+  t.convert[static_cast<size_t>(DType::kF32)] = ConvertReference<DType::kF32>;
+  t.convert[static_cast<size_t>(DType::kF16)] = ConvertReference<DType::kF16>;
+  t.convert[static_cast<size_t>(DType::kBF16)] = ConvertReference<DType::kBF16>;
+  t.convert[static_cast<size_t>(DType::kQ8_K)] = ConvertReference<DType::kQ8_K>;
+  t.convert[static_cast<size_t>(DType::kQ8_0)] = ConvertQ8<false>;
+  t.convert[static_cast<size_t>(DType::kQ8_1)] = ConvertQ8<true>;
   auto set = [&t](DType type, RowDotFn fn) { t.dot[static_cast<size_t>(type)] = fn; };
   set(DType::kF32, RowDot<DotF32>);
   set(DType::kF16, RowDot<DotF16>);

@@ -210,6 +210,35 @@ TEST(Kernels, GemmWritesOnlyItsRowRange) {
   SetActiveIsa(BestIsa());
 }
 
+// Activation conversion must give the scalar bytes on every ISA (ties, zero blocks, equal +/- extremes).
+TEST(Kernels, ActivationConversionIsIdenticalOnEveryIsa) {
+  std::mt19937 rng(3);
+  for (DType weight : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ4_K}) {
+    for (size_t k : {256, 512, 1280}) {
+      auto x = Gaussian(k, rng, 3.0f);
+      for (size_t i = 0; i < 32; ++i) x[i] = 0;  // an all-zero Q8_0 block
+      // Block 1 has amax 127 (scale 1), so the halves k + 0.5 are exact ties; its extremes +127 and -127 are
+      // also the Q8_K super-block's, and the first one decides the sign of that scale.
+      for (size_t i = 33; i < 64; ++i) x[i] = 0.5f * float(int(i) - 48);
+      x[32] = 127;
+      x[40] = -127;
+      const size_t bytes = ActivationRowBytes(weight, k);
+      SetActiveIsa(Isa::kScalar);
+      std::vector<uint8_t> want(bytes + 1);
+      QuantizeActivationRow(weight, x.data(), want.data() + 1, k);
+      for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+        if (!IsaSupported(isa)) continue;
+        SetActiveIsa(isa);
+        std::vector<uint8_t> got(bytes + 3);
+        QuantizeActivationRow(weight, x.data(), got.data() + 3, k);
+        EXPECT_EQ(0, std::memcmp(got.data() + 3, want.data() + 1, bytes))
+            << IsaName(isa) << " " << DTypeName(ActivationType(weight)) << " k=" << k;
+      }
+    }
+  }
+  SetActiveIsa(BestIsa());
+}
+
 TEST(Kernels, GemmSupportedTypes) {
   for (DType t : kWeightTypes) EXPECT_TRUE(GemmSupported(t)) << DTypeName(t);
   for (DType t : {DType::kQ8_1, DType::kQ8_K, DType::kI8, DType::kF64}) {
