@@ -27,7 +27,9 @@ bool GemmSupported(DType weight);
 DType ActivationType(DType weight);
 // Bytes needed to hold k activations converted for weights of `weight`.
 size_t ActivationRowBytes(DType weight, size_t k);
-// Converts one activation row of k floats to ActivationType(weight) at dst.
+// Converts one activation row of k floats to ActivationType(weight) at dst (any address). Q8_0/Q8_1 blocks
+// are made as llama.cpp's x86 build makes them (scale amax/127, round half to even), Q8_K as its reference
+// does; every ISA writes the same bytes. k must be a multiple of the activation type's block size.
 void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k);
 
 struct GemmArgs {
@@ -44,6 +46,9 @@ struct GemmArgs {
 };
 
 // y[t, r] = dot(W[r, :], act[t, :]) for r in [row_begin, row_end), t in [0, m). Thread-safe; no allocation.
+// Weight rows are taken 16 at a time; each weight row's blocks are unpacked once for up to 8 activation rows
+// (so m = 1 is a bandwidth-bound GEMV and prefill reuses every unpacked block 8 times). Callers split the
+// rows across threads. GemmSupported(weight_type) must hold and k must fill whole blocks.
 void Gemm(const GemmArgs& args);
 
 // Single dot product of one weight row with one converted activation row (the scalar twin of Gemm).
