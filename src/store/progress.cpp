@@ -5,18 +5,6 @@
 
 namespace ingot::store {
 
-std::string FormatBytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024.0 && u < 4) {
-    bytes /= 1024.0;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
-  return buf;
-}
-
 std::string FormatDuration(double seconds) {
   if (seconds < 0 || !std::isfinite(seconds)) return "--:--";
   const long s = std::lround(seconds);

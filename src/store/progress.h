@@ -7,12 +7,11 @@
 #include <cstdio>
 #include <string>
 
+#include "store/bytes.h"
 #include "store/http_fetch.h"
 
 namespace ingot::store {
 
-// "1.50 GiB", "512 B".
-std::string FormatBytes(double bytes);
 // "1:02:03", "4:05", "0:07"; "--:--" for a negative (unknown) duration.
 std::string FormatDuration(double seconds);
 // The bar line without carriage return, `width` columns for the bar itself:

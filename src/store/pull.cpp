@@ -120,7 +120,11 @@ Status CheckHash(const std::string& path, const std::string& file, const std::st
 ModelSummary Summarize(const std::vector<std::string>& paths, const PullOptions& options) {
   auto summary = SummarizeFiles(paths);
   if (summary.ok()) return *summary;
-  Message(options, "note: cannot read the GGUF header: " + summary.status().message());
+  std::string why = summary.status().message();
+  for (char& c : why) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  Message(options, "note: cannot read the GGUF header: " + why);
   return ModelSummary{};
 }
 

@@ -5,7 +5,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -339,6 +344,31 @@ TEST_F(PullTest, FreeSpaceIsCheckedFirst) {
   auto r = PullUrl("/files/model.gguf");
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
   EXPECT_EQ(server_.Gets("/files/model.gguf"), 0);
+}
+
+// A full disk, simulated with a file-size limit in a child process: the write fails with a clear error.
+TEST_F(PullTest, DiskFullIsAClearError) {
+  const std::string dir = std::string(INGOT_TEST_TMP) + "/pull_test/disk_full";
+  fs::create_directories(dir);
+  fs::remove(dir + "/f");
+  const std::string url = server_.Url("/files/model.gguf");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{1 << 20, 1 << 20};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    FetchOptions fetch;
+    fetch.max_attempts = 1;
+    const Status st = FetchToFile(url, dir + "/f", fetch);
+    const bool clear = st.code() == Code::kIo && st.message().find("write failed") != std::string::npos;
+    _exit(clear ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_LE(fs::file_size(dir + "/f"), uint64_t(1) << 20);  // kept for a resume once space is freed
 }
 
 TEST_F(PullTest, HashRecordedAtFirstPullGuardsLaterPulls) {

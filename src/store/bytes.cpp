@@ -1,0 +1,52 @@
+// Human-readable byte counts (see bytes.h).
+#include "store/bytes.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace ingot::store {
+
+std::string FormatBytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024.0 && u < 4) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+  return buf;
+}
+
+Result<uint64_t> ParseByteSize(std::string_view text) {
+  const std::string s(text);
+  const char* begin = s.c_str();
+  char* end = nullptr;
+  const double value = std::strtod(begin, &end);
+  if (end == begin || !std::isfinite(value) || value < 0 || s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) {
+    return InvalidArgument("not a byte count: '" + s + "' (examples: 16G, 512MiB, 8000000000)");
+  }
+  std::string unit;
+  for (const char* p = end; *p != '\0'; ++p) {
+    if (*p != ' ') unit.push_back(char(std::tolower(static_cast<unsigned char>(*p))));
+  }
+  double scale = 1;
+  const char letters[] = "kmgt";
+  if (!unit.empty() && unit != "b") {
+    const char* pos = unit.size() <= 3 ? std::strchr(letters, unit[0]) : nullptr;
+    const std::string rest = unit.substr(1);
+    if (pos == nullptr || (rest != "" && rest != "i" && rest != "ib" && rest != "b")) {
+      return InvalidArgument("unknown unit in '" + s + "' (use K, M, G, T, KiB..TiB or KB..TB)");
+    }
+    const int power = int(pos - letters) + 1;
+    scale = std::pow(rest == "b" ? 1000.0 : 1024.0, power);
+  }
+  const double bytes = value * scale;
+  if (bytes >= 18.0e18) return InvalidArgument("byte count too large: '" + s + "'");
+  return uint64_t(std::llround(bytes));
+}
+
+}  // namespace ingot::store
