@@ -27,7 +27,7 @@ std::vector<float> Gaussian(size_t n, std::mt19937& rng, float sigma) {
   return x;
 }
 
-// IQ4_XS has no quantizer: its rows are random bytes, which are all valid blocks once d is finite.
+// IQ4_XS rows are random bytes (valid blocks once d is finite), reaching every 6-bit scale and nibble.
 std::vector<uint8_t> RandomIq4XsRow(size_t k, std::mt19937& rng) {
   std::vector<uint8_t> row(RowBytes(DType::kIQ4_XS, k));
   for (auto& b : row) b = static_cast<uint8_t>(rng());

@@ -36,5 +36,6 @@ void QuantQ4_K(const float* src, uint8_t* dst, size_t n);
 void QuantQ5_K(const float* src, uint8_t* dst, size_t n);
 void QuantQ6_K(const float* src, uint8_t* dst, size_t n);
 void QuantIQ4_NL(const float* src, uint8_t* dst, size_t n);
+void QuantIQ4_XS(const float* src, uint8_t* dst, size_t n);
 
 }  // namespace ingot::quant

@@ -64,6 +64,7 @@ bool CanQuantize(DType type) {
     case DType::kQ5_K:
     case DType::kQ6_K:
     case DType::kIQ4_NL:
+    case DType::kIQ4_XS:
       return true;
     default:
       return false;
@@ -102,6 +103,7 @@ void QuantizeRow(DType type, const float* src, void* dst, size_t n) {
     case DType::kQ5_K: return QuantQ5_K(src, d, n);
     case DType::kQ6_K: return QuantQ6_K(src, d, n);
     case DType::kIQ4_NL: return QuantIQ4_NL(src, d, n);
+    case DType::kIQ4_XS: return QuantIQ4_XS(src, d, n);
     default:
       return;
   }

@@ -174,12 +174,14 @@ INSTANTIATE_TEST_SUITE_P(
                       RoundTripCase{DType::kQ5_0, 0.056}, RoundTripCase{DType::kQ5_1, 0.05},
                       RoundTripCase{DType::kQ2_K, 0.36}, RoundTripCase{DType::kQ3_K, 0.19},
                       RoundTripCase{DType::kQ4_K, 0.095}, RoundTripCase{DType::kQ5_K, 0.048},
-                      RoundTripCase{DType::kQ6_K, 0.024}, RoundTripCase{DType::kIQ4_NL, 0.10}),
+                      RoundTripCase{DType::kQ6_K, 0.024}, RoundTripCase{DType::kIQ4_NL, 0.10},
+                      RoundTripCase{DType::kIQ4_XS, 0.10}),
     [](const auto& info) { return std::string(DTypeName(info.param.type)); });
 
 TEST(QuantRoundTrip, ZeroRowsStayZero) {
   for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_K,
-                  DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL}) {
+                  DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL,
+                  DType::kIQ4_XS}) {
     std::vector<float> x(256, 0.0f), y(256, 1.0f);
     std::vector<uint8_t> q(RowBytes(t, 256));
     QuantizeRow(t, x.data(), q.data(), 256);

@@ -1,4 +1,4 @@
-// Simple K-quant and IQ4_NL quantizers: per sub-block, a min/max (or signed absmax) starting point refined by
+// Simple K-quant, IQ4_NL and IQ4_XS quantizers: per sub-block, a min/max (or signed absmax) starting point refined by
 // a few least-squares passes, then the sub-block scales quantized against the super-block maximum. They do
 // not reproduce llama.cpp's search-based quantizer bit for bit; they give an accurate round trip.
 #include <algorithm>
@@ -123,6 +123,38 @@ void QuantizeK4Common(const float* x, int qmax, uint16_t* d, uint16_t* dmin, uin
   }
 }
 
+// Index of the IQ4_NL level nearest to v.
+int NearestIq4Level(float v) {
+  int best = 0;
+  for (int k = 1; k < 16; ++k) {
+    if (std::fabs(kIq4nlValues[k] - v) < std::fabs(kIq4nlValues[best] - v)) best = k;
+  }
+  return best;
+}
+
+// Fits x[i] ≈ d * kIq4nlValues[q[i]]: start from the signed absmax on level 0 (-127), then one round of
+// nearest levels and the least-squares d for them, then the final nearest levels. Returns d.
+float FitIq4(const float* x, int n, uint8_t* q) {
+  float amax = 0, max = 0;
+  for (int j = 0; j < n; ++j) {
+    if (std::fabs(x[j]) > amax) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  }
+  float d = max / kIq4nlValues[0];
+  for (int pass = 0; pass < 2; ++pass) {
+    double sxv = 0, svv = 0;
+    for (int j = 0; j < n; ++j) {
+      q[j] = static_cast<uint8_t>(d != 0 ? NearestIq4Level(x[j] / d) : 8);
+      sxv += double(x[j]) * kIq4nlValues[q[j]];
+      svv += double(kIq4nlValues[q[j]]) * kIq4nlValues[q[j]];
+    }
+    if (pass == 0 && svv > 0 && d != 0) d = static_cast<float>(sxv / svv);
+  }
+  return d;
+}
+
 }  // namespace
 
 void QuantQ2_K(const float* x, uint8_t* dst, size_t n) {
@@ -242,32 +274,40 @@ void QuantQ6_K(const float* x, uint8_t* dst, size_t n) {
 void QuantIQ4_NL(const float* x, uint8_t* dst, size_t n) {
   for (size_t b = 0; b < n / kQK; ++b, x += kQK) {
     BlockIQ4_NL blk{};
-    float amax = 0, max = 0;
-    for (int j = 0; j < kQK; ++j) {
-      if (std::fabs(x[j]) > amax) {
-        amax = std::fabs(x[j]);
-        max = x[j];
-      }
-    }
-    uint8_t q[kQK] = {};
-    float d = max / kIq4nlValues[0];
-    // Two rounds of: nearest level for each element, then the least-squares scale for those levels.
-    for (int pass = 0; pass < 2 && d != 0; ++pass) {
-      double sxv = 0, svv = 0;
-      for (int j = 0; j < kQK; ++j) {
-        const float v = x[j] / d;
-        int best = 0;
-        for (int k = 1; k < 16; ++k) {
-          if (std::fabs(kIq4nlValues[k] - v) < std::fabs(kIq4nlValues[best] - v)) best = k;
-        }
-        q[j] = static_cast<uint8_t>(best);
-        sxv += double(x[j]) * kIq4nlValues[best];
-        svv += double(kIq4nlValues[best]) * kIq4nlValues[best];
-      }
-      if (pass == 0 && svv > 0) d = static_cast<float>(sxv / svv);
-    }
+    uint8_t q[kQK];
+    const float d = FitIq4(x, kQK, q);
     blk.d = F32ToF16(d);
+    // Codes were chosen for d; the f16 rounding of d changes the values by at most 2^-11 relative.
     for (int j = 0; j < kQK / 2; ++j) blk.qs[j] = static_cast<uint8_t>(q[j] | (q[j + kQK / 2] << 4));
+    std::memcpy(dst + b * sizeof(blk), &blk, sizeof(blk));
+  }
+}
+
+void QuantIQ4_XS(const float* x, uint8_t* dst, size_t n) {
+  for (size_t b = 0; b < n / kQK_K; ++b, x += kQK_K) {
+    BlockIQ4_XS blk{};
+    uint8_t q[kQK_K];
+    float scales[8], max_scale = 0;
+    for (int s = 0; s < 8; ++s) {
+      scales[s] = FitIq4(x + 32 * s, 32, q + 32 * s);
+      if (std::fabs(scales[s]) > std::fabs(max_scale)) max_scale = scales[s];
+    }
+    // Sub-block scales become d * (ls - 32) with ls - 32 in [-32, 31]; the largest maps to -32.
+    blk.d = F32ToF16(max_scale / -32);
+    const float d = F16ToF32(blk.d);
+    for (int s = 0; s < 8; ++s) {
+      const int l = d != 0 ? std::clamp(Nearest(scales[s] / d), -32, 31) : 0;
+      const int ls = l + 32;
+      blk.scales_l[s / 2] |= static_cast<uint8_t>((ls & 0xF) << (4 * (s % 2)));
+      blk.scales_h |= static_cast<uint16_t>((ls >> 4) << (2 * s));
+      const float dl = d * l;
+      for (int j = 0; j < 32; ++j) {
+        q[32 * s + j] = static_cast<uint8_t>(dl != 0 ? NearestIq4Level(x[32 * s + j] / dl) : 8);
+      }
+      for (int j = 0; j < 16; ++j) {
+        blk.qs[16 * s + j] = static_cast<uint8_t>(q[32 * s + j] | (q[32 * s + j + 16] << 4));
+      }
+    }
     std::memcpy(dst + b * sizeof(blk), &blk, sizeof(blk));
   }
 }
