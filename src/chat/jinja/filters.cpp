@@ -45,26 +45,9 @@ Value FilterCapitalize(Interp&, const Value& v, CallArgs& args) {
   return Value(Capitalize(Str(v)));
 }
 
-// jinja2's title: upper-cases the first character after each run of [-\s({[<].
 Value FilterTitle(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("title", args, {});
-  std::string s = Str(v);
-  std::string out;
-  bool word_start = true;
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp;
-    size_t len = DecodeUtf8(s, i, &cp);
-    bool sep = cp == '-' || cp == '(' || cp == '{' || cp == '[' || cp == '<' || IsSpace(cp);
-    std::string ch = s.substr(i, len);
-    if (sep) {
-      out += ch;
-    } else {
-      out += word_start ? Upper(ch) : Lower(ch);
-    }
-    word_start = sep;
-    i += len;
-  }
-  return Value(std::move(out));
+  return Value(JinjaTitle(Str(v)));
 }
 
 Value FilterReplace(Interp& in, const Value& v, CallArgs& args) {
@@ -80,7 +63,7 @@ Value FilterString(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterSafe(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("safe", args, {});
-  return v;
+  return Value(Str(v));
 }
 
 Value FilterEscape(Interp& in, const Value& v, CallArgs& args) {
@@ -128,6 +111,7 @@ std::optional<double> ParseFloat(const std::string& text) {
 
 Value FilterInt(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("int", args, {{"default", Value(0)}, {"base", Value(10)}});
+  RequireDefined(v);
   if (v.is_int() || v.is_bool()) return Value(v.ToInt());
   if (v.is_float()) {
     double d = v.as_float();
@@ -147,6 +131,7 @@ Value FilterInt(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterFloat(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("float", args, {{"default", Value(0.0)}});
+  RequireDefined(v);
   if (v.is_number()) return Value(v.ToDouble());
   if (v.is_string()) {
     if (auto d = ParseFloat(v.str())) return Value(*d);
@@ -217,7 +202,6 @@ Value FilterLength(Interp&, const Value& v, CallArgs& args) {
   if (v.is_string()) return Value(static_cast<int64_t>(CodePointCount(v.str())));
   if (v.is_list()) return Value(static_cast<int64_t>(v.list().items.size()));
   if (v.is_dict()) return Value(static_cast<int64_t>(v.dict().entries.size()));
-  if (v.is_namespace()) Fail("object of type 'Namespace' has no len()");
   if (v.is_undefined()) return Value(0);
   Fail("object of type '" + TypeName(v) + "' has no len()");
 }
@@ -228,7 +212,9 @@ Value FilterIndent(Interp& in, const Value& v, CallArgs& args) {
                                            : std::string(static_cast<size_t>(std::clamp<int64_t>(
                                                              a[0].is_number() ? a[0].ToInt() : 4, 0, 1024)),
                                                          ' ');
-  std::string s = Str(v) + "\n";
+  RequireDefined(v);
+  if (!v.is_string()) Fail("unsupported operand type(s) for +=: '" + TypeName(v) + "' and 'str'");
+  std::string s = v.str() + "\n";
   std::vector<std::string> lines;
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -269,9 +255,10 @@ Value FilterWordcount(Interp&, const Value& v, CallArgs& args) {
   std::string s = Str(v);
   int64_t n = 0;
   bool in_word = false;
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    bool word = std::isalnum(u) || c == '_' || u >= 0x80;
+  for (size_t i = 0; i < s.size();) {
+    uint32_t c;
+    i += DecodeUtf8(s, i, &c);
+    bool word = IsWordChar(c);
     if (word && !in_word) ++n;
     in_word = word;
   }

@@ -19,6 +19,17 @@ Value GetAttrPath(Interp& in, const Value& item, const std::string& path) {
 
 namespace {
 
+// Builds the items of a lazy jinja2 filter result; errors are kept for when the iterator is consumed.
+template <typename Build>
+Value Lazy(Build build, const char* type = "generator") {
+  try {
+    return Value::MakeIterator(build(), type);
+  } catch (const Error& e) {
+    if (e.limit || e.raised) throw;
+    return Value::MakeFailedIterator(e.message);
+  }
+}
+
 Value LowerIfString(const Value& v, bool case_sensitive) {
   return !case_sensitive && v.is_string() ? Value(Lower(v.str())) : v;
 }
@@ -43,6 +54,7 @@ Value FilterFirst(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterLast(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("last", args, {});
+  if (v.is_iterator()) Fail(Quoted(v.iterator().type) + " object is not reversible");
   std::vector<Value> items = Iterate(v);
   if (items.empty()) return Value::MakeUndefined("No last item, sequence was empty.");
   return items.back();
@@ -77,7 +89,11 @@ Value FilterReverse(Interp&, const Value& v, CallArgs& args) {
   }
   std::vector<Value> items = Iterate(v);
   std::reverse(items.begin(), items.end());
-  return Value::MakeList(std::move(items));
+  if (v.is_iterator()) return Value::MakeList(std::move(items));
+  const char* type = v.is_dict() ? "dict_reversekeyiterator"
+                     : v.is_list() && !v.list().is_tuple ? "list_reverseiterator"
+                                                         : "reversed";
+  return Value::MakeIterator(std::move(items), type);
 }
 
 std::vector<Value> SortedBy(Interp& in, std::vector<Value> items, const std::vector<Value>& keys, bool reverse) {
@@ -119,25 +135,29 @@ Value FilterDictsort(Interp& in, const Value& v, CallArgs& args) {
 
 Value FilterItems(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("items", args, {});
-  if (v.is_undefined()) return Value::MakeList({});
-  if (!v.is_dict()) Fail("Can only get item pairs from a mapping.");
-  std::vector<Value> items;
-  for (const auto& [k, x] : v.dict().entries) items.push_back(Value::MakeList({k, x}, true));
-  return Value::MakeList(std::move(items));
+  return Lazy([&] {
+    std::vector<Value> items;
+    if (v.is_undefined()) return items;
+    if (!v.is_dict()) Fail("Can only get item pairs from a mapping.");
+    for (const auto& [k, x] : v.dict().entries) items.push_back(Value::MakeList({k, x}, true));
+    return items;
+  });
 }
 
 Value FilterUnique(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("unique", args, {{"case_sensitive", Value(false)}, {"attribute", Value(None{})}});
-  std::vector<Value> out;
-  std::vector<Value> seen;
-  for (const Value& item : Iterate(v)) {
-    Value key = SortKey(in, item, a[1], Truthy(a[0]));
-    in.CountIterations(static_cast<int64_t>(seen.size()) + 1);
-    if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return Equals(s, key); })) continue;
-    seen.push_back(key);
-    out.push_back(item);
-  }
-  return Value::MakeList(std::move(out));
+  return Lazy([&] {
+    std::vector<Value> out;
+    std::vector<Value> seen;
+    for (const Value& item : Iterate(v)) {
+      Value key = SortKey(in, item, a[1], Truthy(a[0]));
+      in.CountIterations(static_cast<int64_t>(seen.size()) + 1);
+      if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return Equals(s, key); })) continue;
+      seen.push_back(key);
+      out.push_back(item);
+    }
+    return out;
+  });
 }
 
 Value MinMax(Interp& in, const Value& v, CallArgs& args, bool is_max) {
@@ -186,23 +206,22 @@ Value FilterMap(Interp& in, const Value& v, CallArgs& args) {
       ++it;
     }
   }
-  if (attribute) {
+  if (!attribute && args.positional.empty()) Fail("map requires a filter argument");
+  return Lazy([&] {
     for (const Value& item : Iterate(v)) {
-      Value x = GetAttrPath(in, item, *attribute);
-      out.push_back(x.is_undefined() && !fallback.is_undefined() ? fallback : x);
+      if (attribute) {
+        Value x = GetAttrPath(in, item, *attribute);
+        out.push_back(x.is_undefined() && !fallback.is_undefined() ? fallback : x);
+        continue;
+      }
+      CallArgs call;
+      call.positional.push_back(item);
+      call.positional.insert(call.positional.end(), args.positional.begin() + 1, args.positional.end());
+      call.keyword = args.keyword;
+      out.push_back(ApplyFilter(in, Str(args.positional[0]), call));
     }
-    return Value::MakeList(std::move(out));
-  }
-  if (args.positional.empty()) Fail("map requires a filter argument");
-  std::string filter = Str(args.positional[0]);
-  for (const Value& item : Iterate(v)) {
-    CallArgs call;
-    call.positional.push_back(item);
-    call.positional.insert(call.positional.end(), args.positional.begin() + 1, args.positional.end());
-    call.keyword = args.keyword;
-    out.push_back(ApplyFilter(in, filter, call));
-  }
-  return Value::MakeList(std::move(out));
+    return out;
+  });
 }
 
 // select/reject (attr == false) and selectattr/rejectattr (attr == true).
@@ -215,6 +234,7 @@ Value SelectImpl(Interp& in, const Value& v, CallArgs& args, bool by_attr, bool 
   }
   std::optional<std::string> test;
   if (next < args.positional.size()) test = Str(args.positional[next++]);
+  return Lazy([&] {
   std::vector<Value> out;
   for (const Value& item : Iterate(v)) {
     Value x = by_attr ? GetAttrPath(in, item, attribute) : item;
@@ -231,7 +251,8 @@ Value SelectImpl(Interp& in, const Value& v, CallArgs& args, bool by_attr, bool 
     }
     if (passed == keep_when) out.push_back(item);
   }
-  return Value::MakeList(std::move(out));
+  return out;
+  });
 }
 
 Value FilterSelect(Interp& in, const Value& v, CallArgs& args) { return SelectImpl(in, v, args, false, true); }
@@ -245,20 +266,22 @@ Value FilterBatch(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("batch", args, {{"linecount", Value()}, {"fill_with", Value(None{})}});
   if (!a[0].is_int() || a[0].as_int() <= 0) Fail("batch: linecount must be a positive integer");
   size_t n = static_cast<size_t>(a[0].as_int());
-  std::vector<Value> rows;
-  std::vector<Value> row;
-  for (const Value& item : Iterate(v)) {
-    row.push_back(item);
-    if (row.size() == n) rows.push_back(Value::MakeList(std::exchange(row, {})));
-  }
-  if (!row.empty()) {
-    if (a.Given(1)) {
-      in.CountIterations(static_cast<int64_t>(n - row.size()));
-      while (row.size() < n) row.push_back(a[1]);
+  return Lazy([&] {
+    std::vector<Value> rows;
+    std::vector<Value> row;
+    for (const Value& item : Iterate(v)) {
+      row.push_back(item);
+      if (row.size() == n) rows.push_back(Value::MakeList(std::exchange(row, {})));
     }
-    rows.push_back(Value::MakeList(std::move(row)));
-  }
-  return Value::MakeList(std::move(rows));
+    if (!row.empty()) {
+      if (a.Given(1)) {
+        in.CountIterations(static_cast<int64_t>(n - row.size()));
+        while (row.size() < n) row.push_back(a[1]);
+      }
+      rows.push_back(Value::MakeList(std::move(row)));
+    }
+    return rows;
+  });
 }
 
 constexpr FilterEntry kSequenceFilters[] = {

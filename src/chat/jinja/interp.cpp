@@ -171,7 +171,7 @@ void Assign(Scope& scope, const std::vector<std::string>& targets, bool unpack, 
     scope.Set(targets[0], value);
     return;
   }
-  if (!value.is_list() && !value.is_dict() && !value.is_string() && !value.is_undefined()) {
+  if (!value.is_list() && !value.is_dict() && !value.is_string() && !value.is_undefined() && !value.is_iterator()) {
     Fail("cannot unpack non-iterable " + TypeName(value) + " object");
   }
   std::vector<Value> items = Iterate(value);
@@ -201,6 +201,9 @@ Interp::Flow Interp::ExecFor(const Stmt& s, const ScopePtr& scope) {
     items = std::move(kept);
   }
   const int64_t n = static_cast<int64_t>(items.size());
+  // jinja2 clears its "loop was empty" flag at the end of the body, so a loop whose every iteration ended in
+  // break or continue still renders its else block.
+  bool body_completed = false;
   for (int64_t i = 0; i < n; ++i) {
     CountIterations(1);
     auto iter_scope = std::make_shared<Scope>();
@@ -225,9 +228,11 @@ Interp::Flow Interp::ExecFor(const Stmt& s, const ScopePtr& scope) {
                       }));
     iter_scope->Set("loop", Value::MakeDict(std::move(loop), true));
     Assign(*iter_scope, s.targets, s.unpack, items[static_cast<size_t>(i)]);
-    if (Exec(s.body, iter_scope) == Flow::kBreak) break;
+    Flow flow = Exec(s.body, iter_scope);
+    if (flow == Flow::kBreak) break;
+    body_completed = body_completed || flow == Flow::kNormal;
   }
-  if (n == 0) return Exec(s.else_body, scope);
+  if (!body_completed) return Exec(s.else_body, scope);
   return Flow::kNormal;
 }
 
@@ -516,8 +521,11 @@ Value Interp::EvalSlice(const Expr& e, const ScopePtr& scope) {
   } else if (obj.is_list()) {
     items = &obj.list().items;
     n = static_cast<int64_t>(items->size());
+  } else if (obj.is_dict()) {
+    Fail("unhashable type: 'slice'");
   } else {
-    Fail("'" + TypeName(obj) + "' object is not subscriptable");
+    // jinja2 compiles slices to a plain Python subscript, so unlike obj[key] this fails.
+    Fail(Quoted(TypeName(obj)) + " object is not subscriptable");
   }
   int64_t start = SliceIndex(parts[0], n, step, true);
   int64_t stop = SliceIndex(parts[1], n, step, false);
@@ -598,6 +606,12 @@ bool Contains(const Value& container, const Value& item) {
     return false;
   }
   if (container.is_dict()) return container.dict().Find(item) != nullptr;
+  if (container.is_iterator()) {
+    for (const Value& v : Iterate(container)) {
+      if (Equals(v, item)) return true;
+    }
+    return false;
+  }
   if (container.is_undefined()) return false;
   Fail("argument of type '" + TypeName(container) + "' is not iterable");
 }

@@ -98,11 +98,8 @@ Value StrMethod(Interp& in, const std::string& s, const std::string& name, CallA
     if (name == "lower") return Value(Lower(s));
     if (name == "title") return Value(PyTitle(s));
     if (name == "capitalize") return Value(Capitalize(s));
-    std::string out = s;
-    for (char& c : out) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-      else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
+    std::string out;
+    for (const std::string& c : SplitCodePoints(s)) out += IsUpper(c) ? Lower(c) : Upper(c);
     return Value(std::move(out));
   }
   if (name == "find" || name == "rfind" || name == "index" || name == "rindex") {
@@ -176,9 +173,8 @@ Value StrMethod(Interp& in, const std::string& s, const std::string& name, CallA
     return Value(AllChars(s, [](uint32_t c) { return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9'); }));
   }
   if (name == "isspace") return Value(AllChars(s, IsSpace));
-  bool has_cased = std::any_of(s.begin(), s.end(), [](char c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; });
-  if (name == "isupper") return Value(has_cased && Upper(s) == s);
-  return Value(has_cased && Lower(s) == s);  // islower
+  if (name == "isupper") return Value(IsUpper(s));
+  return Value(IsLower(s));
 }
 
 Value DictMethod(const Dict& d, const std::string& name, CallArgs& args) {

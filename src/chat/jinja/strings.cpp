@@ -7,10 +7,92 @@
 namespace ingot::chat::jinja {
 namespace {
 
-bool IsAsciiLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsAsciiUpper(char c) { return c >= 'A' && c <= 'Z'; }
-char ToUpper(char c) { return IsAsciiLower(c) ? static_cast<char>(c - 32) : c; }
-char ToLower(char c) { return IsAsciiUpper(c) ? static_cast<char>(c + 32) : c; }
+// Simple one-to-one case pairs; ß, İ and friends with multi-character mappings are handled by the callers.
+uint32_t UpperCp(uint32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
+  if (c == 0xB5) return 0x39C;
+  if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) return c - 0x20;
+  if (c == 0xFF) return 0x178;
+  if (c == 0x131) return 'I';
+  if (c == 0x17F) return 'S';
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177) ||
+      (c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F) ||
+      (c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) {
+    return (c & 1) ? c - 1 : c;
+  }
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E) || (c >= 0x4C1 && c <= 0x4CE)) {
+    return (c & 1) ? c : c - 1;
+  }
+  if (c == 0x3C2) return 0x3A3;
+  if (c >= 0x3B1 && c <= 0x3CB) return c - 0x20;
+  if (c == 0x3AC) return 0x386;
+  if (c >= 0x3AD && c <= 0x3AF) return c - 0x25;
+  if (c == 0x3CC) return 0x38C;
+  if (c == 0x3CD || c == 0x3CE) return c - 0x3F;
+  if (c >= 0x430 && c <= 0x44F) return c - 0x20;
+  if (c >= 0x450 && c <= 0x45F) return c - 0x50;
+  if (c >= 0x561 && c <= 0x586) return c - 0x30;
+  if (c >= 0xFF41 && c <= 0xFF5A) return c - 0x20;
+  return c;
+}
+
+uint32_t LowerCp(uint32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+  if (c == 0x178) return 0xFF;
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177) ||
+      (c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F) ||
+      (c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) {
+    return (c & 1) ? c : c + 1;
+  }
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E) || (c >= 0x4C1 && c <= 0x4CE)) {
+    return (c & 1) ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 0x20;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 0x3F;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  if (c >= 0x531 && c <= 0x556) return c + 0x30;
+  if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;
+  return c;
+}
+
+bool IsLowerCp(uint32_t c) { return c == 0xDF || c == 0x138 || UpperCp(c) != c; }
+bool IsUpperCp(uint32_t c) { return c == 0x130 || LowerCp(c) != c; }
+bool IsCasedCp(uint32_t c) { return IsLowerCp(c) || IsUpperCp(c); }
+
+void AppendUpper(uint32_t c, std::string& out) {
+  if (c == 0xDF) {
+    out += "SS";
+  } else {
+    AppendUtf8(UpperCp(c), out);
+  }
+}
+
+void AppendLower(uint32_t c, std::string& out) {
+  if (c == 0x130) {
+    out += "i\xCC\x87";  // i + COMBINING DOT ABOVE
+  } else {
+    AppendUtf8(LowerCp(c), out);
+  }
+}
+
+// Applies `f(code point, index, out)` to each code point of s.
+template <typename F>
+std::string MapCodePoints(std::string_view s, F f) {
+  std::string out;
+  out.reserve(s.size());
+  size_t index = 0;
+  for (size_t i = 0; i < s.size(); ++index) {
+    uint32_t cp;
+    i += DecodeUtf8(s, i, &cp);
+    f(cp, index, out);
+  }
+  return out;
+}
 
 // Byte offsets of code point boundaries (including the end).
 std::vector<size_t> Boundaries(std::string_view s) {
@@ -153,32 +235,70 @@ std::string Replace(std::string_view s, std::string_view old_sub, std::string_vi
 }
 
 std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToUpper(c);
-  return out;
+  return MapCodePoints(s, [](uint32_t c, size_t, std::string& out) { AppendUpper(c, out); });
 }
 
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToLower(c);
-  return out;
+  return MapCodePoints(s, [](uint32_t c, size_t, std::string& out) { AppendLower(c, out); });
 }
 
 std::string Capitalize(std::string_view s) {
-  std::string out = Lower(s);
-  if (!out.empty()) out[0] = ToUpper(out[0]);
-  return out;
+  return MapCodePoints(s, [](uint32_t c, size_t i, std::string& out) {
+    if (i == 0) {
+      AppendUpper(c, out);
+    } else {
+      AppendLower(c, out);
+    }
+  });
 }
 
 std::string PyTitle(std::string_view s) {
-  std::string out(s);
   bool prev_cased = false;
-  for (char& c : out) {
-    bool cased = IsAsciiLower(c) || IsAsciiUpper(c);
-    if (cased) c = prev_cased ? ToLower(c) : ToUpper(c);
-    prev_cased = cased;
+  return MapCodePoints(s, [&](uint32_t c, size_t, std::string& out) {
+    if (prev_cased) {
+      AppendLower(c, out);
+    } else {
+      AppendUpper(c, out);
+    }
+    prev_cased = IsCasedCp(c);
+  });
+}
+
+std::string JinjaTitle(std::string_view s) {
+  bool word_start = true;
+  return MapCodePoints(s, [&](uint32_t c, size_t, std::string& out) {
+    bool sep = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || IsSpace(c);
+    if (sep) {
+      AppendUtf8(c, out);
+    } else if (word_start) {
+      AppendUpper(c, out);
+    } else {
+      AppendLower(c, out);
+    }
+    word_start = sep;
+  });
+}
+
+bool IsUpper(std::string_view s) {
+  bool cased = false;
+  for (size_t i = 0; i < s.size();) {
+    uint32_t c;
+    i += DecodeUtf8(s, i, &c);
+    if (IsLowerCp(c)) return false;
+    cased = cased || IsUpperCp(c);
   }
-  return out;
+  return cased;
+}
+
+bool IsLower(std::string_view s) {
+  bool cased = false;
+  for (size_t i = 0; i < s.size();) {
+    uint32_t c;
+    i += DecodeUtf8(s, i, &c);
+    if (IsUpperCp(c)) return false;
+    cased = cased || IsLowerCp(c);
+  }
+  return cased;
 }
 
 int64_t CountSub(std::string_view s, std::string_view sub) {

@@ -1,4 +1,5 @@
-// Python str operations on UTF-8 strings used by both string methods and filters. Case mapping is ASCII-only.
+// Python str operations on UTF-8 strings used by both string methods and filters. Case mapping covers ASCII,
+// Latin-1, Latin Extended-A/Additional, Greek, Cyrillic, Armenian and fullwidth letters.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,10 @@ std::string Upper(std::string_view s);
 std::string Lower(std::string_view s);
 std::string Capitalize(std::string_view s);  // str.capitalize
 std::string PyTitle(std::string_view s);     // str.title
+// jinja2's title filter: upper-cases the first letter after each run of [-\s({[<] and lower-cases the rest.
+std::string JinjaTitle(std::string_view s);
+bool IsUpper(std::string_view s);  // str.isupper
+bool IsLower(std::string_view s);  // str.islower
 int64_t CountSub(std::string_view s, std::string_view sub);
 // Code-point index of the first (or last) occurrence of sub, or -1.
 int64_t Find(std::string_view s, std::string_view sub, bool from_right);

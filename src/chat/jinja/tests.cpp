@@ -1,4 +1,5 @@
 // jinja2's built-in tests (`x is defined`, `x is mapping`, `x is divisibleby 3`, ...).
+#include "chat/jinja/arith.h"
 #include "chat/jinja/interp.h"
 #include "chat/jinja/strings.h"
 
@@ -11,11 +12,23 @@ constexpr const char* kTests[] = {
     "divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan",
     ">", "ge", ">=", "in", "filter", "test"};
 
-int64_t IntOperand(const Value& v, const char* test) {
+// `value % divisor == 0` with Python semantics.
+bool Divisible(const Value& v, const Value& divisor) {
   RequireDefined(v);
-  if (!v.is_number()) Fail(std::string("test '") + test + "' needs a number, got " + TypeName(v));
-  if (v.is_float()) return static_cast<int64_t>(v.as_float());
-  return v.ToInt();
+  RequireDefined(divisor);
+  if (!v.is_number() || !divisor.is_number()) {
+    Fail("unsupported operand type(s) for %: '" + TypeName(v) + "' and '" + TypeName(divisor) + "'");
+  }
+  return !Truthy(NumericOp("%", v, divisor));
+}
+
+bool TakesNoArgument(const std::string& name) {
+  for (const char* t : {"defined", "undefined", "none", "boolean", "false", "true", "integer", "float", "number",
+                        "string", "mapping", "iterable", "sequence", "callable", "escaped", "lower", "upper",
+                        "even", "odd", "filter", "test"}) {
+    if (name == t) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -30,6 +43,7 @@ bool IsKnownTest(const std::string& name) {
 bool ApplyTest(Interp&, const std::string& name, CallArgs& args) {
   const Value v = args.positional[0];
   args.positional.erase(args.positional.begin());
+  if (TakesNoArgument(name)) ArgParser check(name, args, {});
   auto arg = [&](const char* param) {
     ArgParser a(name, args, {{param, Value()}});
     return a[0];
@@ -45,21 +59,19 @@ bool ApplyTest(Interp&, const std::string& name, CallArgs& args) {
   if (name == "number") return v.is_number();
   if (name == "string") return v.is_string();
   if (name == "mapping") return v.is_dict();
-  if (name == "iterable") return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined();
+  if (name == "iterable") return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined() || v.is_iterator();
   if (name == "sequence") return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined();
-  if (name == "callable") return v.is_function();
+  if (name == "callable") return v.is_function() || v.is_undefined();  // jinja2's Undefined has __call__
   if (name == "escaped") return false;
-  if (name == "lower") return v.is_string() && Lower(v.str()) == v.str();
-  if (name == "upper") return v.is_string() && Upper(v.str()) == v.str();
-  if (name == "even" || name == "odd") {
-    int64_t n = IntOperand(v, name.c_str());
-    return (n % 2 == 0) == (name == "even");
+  if (name == "lower") return IsLower(Str(v));
+  if (name == "upper") return IsUpper(Str(v));
+  if (name == "even") return Divisible(v, Value(2));
+  if (name == "odd") {
+    RequireDefined(v);
+    if (!v.is_number()) Fail("unsupported operand type(s) for %: '" + TypeName(v) + "' and 'int'");
+    return Equals(NumericOp("%", v, Value(2)), Value(1));
   }
-  if (name == "divisibleby") {
-    int64_t d = IntOperand(arg("num"), "divisibleby");
-    if (d == 0) Fail("integer division or modulo by zero");
-    return IntOperand(v, "divisibleby") % d == 0;
-  }
+  if (name == "divisibleby") return Divisible(v, arg("num"));
   if (name == "sameas") {
     Value other = arg("other");
     if (v.storage().index() != other.storage().index()) return false;

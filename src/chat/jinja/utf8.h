@@ -13,6 +13,8 @@ size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
 void AppendUtf8(uint32_t cp, std::string& out);
 // Approximates Python's str.isprintable(): false for control, separator (other than ' ') and format characters.
 bool IsPrintable(uint32_t cp);
+// Approximates Python's regex \w: letters, digits and '_' (non-ASCII counts unless punctuation or a symbol).
+bool IsWordChar(uint32_t cp);
 // Python's str.isspace() for the whitespace strip()/split() remove.
 bool IsSpace(uint32_t cp);
 

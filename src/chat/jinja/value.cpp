@@ -60,6 +60,27 @@ Value Value::MakeDict(std::vector<std::pair<Value, Value>> entries, bool keys_un
   return Value(DictPtr(std::move(dict)));
 }
 
+Value Value::MakeIterator(std::vector<Value> items, std::string type) {
+  auto it = std::make_shared<Iterator>();
+  int depth = 0;
+  for (const Value& item : items) {
+    depth = std::max(depth, ChildDepth(item));
+    it->has_ref = it->has_ref || item.HoldsReference();
+  }
+  if (depth + 1 > kMaxDepth) FailLimit("value nesting too deep");
+  it->items = std::move(items);
+  it->type = std::move(type);
+  it->depth = depth + 1;
+  return Value(IteratorPtr(std::move(it)));
+}
+
+Value Value::MakeFailedIterator(std::string error) {
+  auto it = std::make_shared<Iterator>();
+  it->type = "generator";
+  it->error = std::move(error);
+  return Value(IteratorPtr(std::move(it)));
+}
+
 Value Value::MakeFunction(std::string name, std::function<Value(Interp&, CallArgs&)> fn) {
   return Value(FunctionPtr(std::make_shared<Function>(Function{std::move(name), std::move(fn)})));
 }
@@ -77,6 +98,7 @@ double Value::ToDouble() const {
 int Value::Depth() const {
   if (is_list()) return list().depth;
   if (is_dict()) return dict().depth;
+  if (is_iterator()) return iterator().depth;
   return 0;
 }
 
@@ -84,6 +106,7 @@ bool Value::HoldsReference() const {
   if (is_namespace() || is_function()) return true;
   if (is_list()) return list().has_ref;
   if (is_dict()) return dict().has_ref;
+  if (is_iterator()) return iterator().has_ref;
   return false;
 }
 
@@ -152,6 +175,7 @@ bool Equals(const Value& a, const Value& b) {
   }
   if (a.is_namespace()) return &a.ns() == &b.ns();
   if (a.is_function()) return &a.function() == &b.function();
+  if (a.is_iterator()) return &a.iterator() == &b.iterator();
   return false;
 }
 
@@ -182,6 +206,7 @@ std::string TypeName(const Value& v) {
   if (v.is_list()) return v.list().is_tuple ? "tuple" : "list";
   if (v.is_dict()) return "dict";
   if (v.is_namespace()) return "Namespace";
+  if (v.is_iterator()) return v.iterator().type;
   return "function";
 }
 
@@ -296,6 +321,7 @@ std::string Repr(const Value& v) {
     out += "}";
     return v.is_dict() ? out : "<Namespace " + out + ">";
   }
+  if (v.is_iterator()) return "<" + v.iterator().type + " object>";
   return "<function " + v.function().name + ">";
 }
 
@@ -471,6 +497,10 @@ Value FromJson(const nlohmann::ordered_json& j) { return FromJsonAt(j, 1); }
 
 std::vector<Value> Iterate(const Value& v) {
   if (v.is_list()) return v.list().items;
+  if (v.is_iterator()) {
+    if (!v.iterator().error.empty()) Fail(v.iterator().error);
+    return v.iterator().items;
+  }
   if (v.is_undefined()) return {};
   std::vector<Value> out;
   if (v.is_dict()) {

@@ -42,6 +42,17 @@ struct List {
   bool has_ref = false;  // holds a namespace or function somewhere (see HoldsReference)
 };
 
+// A lazy Python iterator as returned by jinja2's map/select/reject/items/unique/batch/reverse filters: always
+// truthy, no len(), not subscriptable, printed as "<generator object ...>". Its items are computed eagerly;
+// an error found while computing them is kept and raised only when the iterator is consumed, as in Python.
+struct Iterator {
+  std::vector<Value> items;
+  std::string type;   // "generator", "list_reverseiterator", ...
+  std::string error;  // non-empty: consuming the iterator fails with this message
+  int depth = 1;
+  bool has_ref = false;
+};
+
 // Insertion-ordered mapping with Python key equality (1 == 1.0 == True).
 struct Dict {
   std::vector<std::pair<Value, Value>> entries;
@@ -68,6 +79,7 @@ struct Function {
 };
 
 using ListPtr = std::shared_ptr<const List>;
+using IteratorPtr = std::shared_ptr<const Iterator>;
 using DictPtr = std::shared_ptr<const Dict>;
 using NamespacePtr = std::shared_ptr<Namespace>;
 using FunctionPtr = std::shared_ptr<const Function>;
@@ -75,7 +87,7 @@ using FunctionPtr = std::shared_ptr<const Function>;
 class Value {
  public:
   using Storage = std::variant<Undefined, None, bool, int64_t, double, std::string, ListPtr, DictPtr, NamespacePtr,
-                               FunctionPtr>;
+                               FunctionPtr, IteratorPtr>;
 
   Value() : v_(Undefined{}) {}
   Value(None n) : v_(n) {}                       // NOLINT
@@ -90,12 +102,15 @@ class Value {
   Value(FunctionPtr f) : v_(std::move(f)) {}     // NOLINT
   Value(ListPtr l) : v_(std::move(l)) {}         // NOLINT
   Value(DictPtr d) : v_(std::move(d)) {}         // NOLINT
+  Value(IteratorPtr i) : v_(std::move(i)) {}     // NOLINT
 
   static Value MakeUndefined(std::string message) { return Value(Undefined{std::move(message)}); }
   // Build a list/tuple/dict; fails when nesting exceeds kMaxDepth (keeps every recursive walk bounded).
   static Value MakeList(std::vector<Value> items, bool is_tuple = false);
   // Later duplicates of a key replace earlier ones (as in Python) unless the caller knows keys are unique.
   static Value MakeDict(std::vector<std::pair<Value, Value>> entries, bool keys_unique = false);
+  static Value MakeIterator(std::vector<Value> items, std::string type = "generator");
+  static Value MakeFailedIterator(std::string error);
   static Value MakeFunction(std::string name, std::function<Value(Interp&, CallArgs&)> fn);
 
   bool is_undefined() const { return std::holds_alternative<Undefined>(v_); }
@@ -109,6 +124,7 @@ class Value {
   bool is_dict() const { return std::holds_alternative<DictPtr>(v_); }
   bool is_namespace() const { return std::holds_alternative<NamespacePtr>(v_); }
   bool is_function() const { return std::holds_alternative<FunctionPtr>(v_); }
+  bool is_iterator() const { return std::holds_alternative<IteratorPtr>(v_); }
 
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const { return std::get<int64_t>(v_); }
@@ -118,6 +134,7 @@ class Value {
   const Dict& dict() const { return *std::get<DictPtr>(v_); }
   Namespace& ns() const { return *std::get<NamespacePtr>(v_); }
   const Function& function() const { return *std::get<FunctionPtr>(v_); }
+  const Iterator& iterator() const { return *std::get<IteratorPtr>(v_); }
   const Undefined& undefined() const { return std::get<Undefined>(v_); }
   const Storage& storage() const { return v_; }
 
@@ -163,7 +180,7 @@ std::string ToJson(const Value& v, const JsonOptions& options);
 
 Value FromJson(const nlohmann::ordered_json& j);
 
-// Iterate like Python's iter(): lists, tuples, dict keys, string characters; Undefined is empty.
+// Iterate like Python's iter(): lists, tuples, dict keys, string characters, iterators; Undefined is empty.
 std::vector<Value> Iterate(const Value& v);
 
 // UTF-8 helpers: strings are indexed by code point as in Python.
