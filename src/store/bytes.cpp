@@ -26,7 +26,8 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   const char* begin = s.c_str();
   char* end = nullptr;
   const double value = std::strtod(begin, &end);
-  if (end == begin || !std::isfinite(value) || value < 0 || s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) {
+  const bool starts_with_digit = !s.empty() && std::isdigit(static_cast<unsigned char>(s[0]));
+  if (end == begin || !std::isfinite(value) || value < 0 || !starts_with_digit) {
     return InvalidArgument("not a byte count: '" + s + "' (examples: 16G, 512MiB, 8000000000)");
   }
   std::string unit;

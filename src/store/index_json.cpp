@@ -34,7 +34,9 @@ Result<StoredModel> ModelFromJson(const json& m, const std::string& origin) {
   model.added_at = Get<int64_t>(m, "added_at", 0);
   if (model.dir.empty() || model.dir[0] != '/') return Corrupt(at + ": 'dir' must be an absolute path");
   const auto files = m.find("files");
-  if (files == m.end() || !files->is_array() || files->empty()) return Corrupt(at + ": 'files' must be a non-empty array");
+  if (files == m.end() || !files->is_array() || files->empty()) {
+    return Corrupt(at + ": 'files' must be a non-empty array");
+  }
   for (const auto& f : *files) {
     if (!f.is_object()) return Corrupt(at + ": each file must be an object");
     StoredFile file{Get<std::string>(f, "name", ""), Get<uint64_t>(f, "size", 0), Get<std::string>(f, "sha256", "")};

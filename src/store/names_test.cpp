@@ -55,8 +55,8 @@ TEST(Source, HuggingFaceReferences) {
   auto s = ParseSource("hf://bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf", "");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->kind, SourceKind::kHuggingFace);
-  EXPECT_EQ(s->url,
-            "https://huggingface.co/bartowski/Llama-3.2-3B-Instruct-GGUF/resolve/main/Llama-3.2-3B-Instruct-Q4_K_M.gguf");
+  EXPECT_EQ(s->url, "https://huggingface.co/bartowski/Llama-3.2-3B-Instruct-GGUF/resolve/main/"
+                    "Llama-3.2-3B-Instruct-Q4_K_M.gguf");
   EXPECT_EQ(s->file_name, "Llama-3.2-3B-Instruct-Q4_K_M.gguf");
 
   EXPECT_EQ(*HuggingFaceUrl("hf://Qwen/Qwen3-8B-GGUF@abc123/sub/dir/f.gguf", ""),

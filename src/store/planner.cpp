@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "store/bytes.h"
+
 namespace ingot::store {
 
 namespace {
@@ -47,7 +49,9 @@ Result<int64_t> RequiredInt(const gguf::File& f, const std::string& key, int64_t
 Result<int64_t> OptionalInt(const gguf::File& f, const std::string& key, int64_t fallback) {
   INGOT_ASSIGN_OR_RETURN(std::optional<int64_t> v, f.GetInt(key));
   if (!v) return fallback;
-  if (*v < 0 || *v > kMaxDim * 64) return Corrupt(f.path() + ": " + key + " = " + std::to_string(*v) + " is out of range");
+  if (*v < 0 || *v > kMaxDim * 64) {
+    return Corrupt(f.path() + ": " + key + " = " + std::to_string(*v) + " is out of range");
+  }
   return *v;
 }
 
@@ -104,7 +108,8 @@ MemoryPlan Evaluate(const ModelShape& shape, const PlanOptions& o, int64_t ctx) 
     max_kv_dim = std::max(max_kv_dim, l.n_kv_head * std::max(l.head_dim_k, l.head_dim_v));
     if (l.shared || l.n_kv_head == 0) continue;
     g.tokens = TokensCached(l, shape, o, ctx);
-    g.bytes_per_token += uint64_t(l.n_kv_head) * (KvRowBytes(o.kv_type, l.head_dim_k) + KvRowBytes(o.kv_type, l.head_dim_v));
+    g.bytes_per_token +=
+        uint64_t(l.n_kv_head) * (KvRowBytes(o.kv_type, l.head_dim_k) + KvRowBytes(o.kv_type, l.head_dim_v));
   }
   for (auto& [kind, g] : groups) {
     g.bytes = g.bytes_per_token * uint64_t(g.tokens) * uint64_t(o.parallel);
@@ -217,6 +222,22 @@ Result<MemoryPlan> PlanMemory(const ModelShape& shape, const PlanOptions& o) {
 Result<MemoryPlan> PlanMemory(const gguf::File& file, const PlanOptions& options) {
   INGOT_ASSIGN_OR_RETURN(ModelShape shape, ReadModelShape(file));
   return PlanMemory(shape, options);
+}
+
+Status CheckFits(const MemoryPlan& plan) {
+  if (plan.fits) return Status::Ok();
+  std::string m = "needs " + FormatBytes(double(plan.total)) + " (weights " + FormatBytes(double(plan.weights)) +
+                  ", KV cache " + FormatBytes(double(plan.kv_bytes)) + ", compute " +
+                  FormatBytes(double(plan.compute)) + ") for " + std::to_string(plan.ctx) + " tokens x " +
+                  std::to_string(plan.parallel) + " sequences, but " + FormatBytes(double(plan.memory)) +
+                  " is available; ";
+  if (plan.max_ctx_fit > 0) {
+    m += "at most " + std::to_string(plan.max_ctx_fit) + " tokens per sequence fit";
+    if (plan.kv_type == DType::kF16 || plan.kv_type == DType::kF32) m += " (more with a q8_0 KV cache)";
+  } else {
+    m += "the weights and buffers alone do not fit: choose a smaller quantization or model";
+  }
+  return ResourceExhausted(m);
 }
 
 }  // namespace ingot::store

@@ -89,4 +89,9 @@ Result<MemoryPlan> PlanMemory(const ModelShape& shape, const PlanOptions& option
 // ReadModelShape + PlanMemory.
 Result<MemoryPlan> PlanMemory(const gguf::File& file, const PlanOptions& options);
 
+// For a server deciding whether to start: ok when the plan fits (or has no budget), else kResourceExhausted
+// saying what is needed, what is available and what would fit, e.g. "needs 9.12 GiB (weights 4.68 GiB, KV cache
+// 4.00 GiB, compute 0.44 GiB) but 8.00 GiB is available; at most 12288 tokens per sequence fit".
+Status CheckFits(const MemoryPlan& plan);
+
 }  // namespace ingot::store

@@ -81,6 +81,22 @@ TEST(Planner, LargestContextThatFits) {
   EXPECT_EQ(plan->max_ctx_fit, 2048);  // capped at the training context
   o.memory = 1000;
   EXPECT_EQ(PlanMemory(*shape, o)->max_ctx_fit, 0);
+  EXPECT_NE(CheckFits(*PlanMemory(*shape, o)).message().find("alone do not fit"), std::string::npos);
+}
+
+TEST(Planner, CheckFitsExplainsAndSuggests) {
+  auto file = OpenShared("llama-gqa-f32.gguf");
+  ASSERT_NE(file, nullptr);
+  auto shape = ReadModelShape(*file);
+  ASSERT_TRUE(shape.ok());
+  PlanOptions o;
+  EXPECT_TRUE(CheckFits(*PlanMemory(*shape, o)).ok());  // no budget: nothing to judge
+  o.memory = shape->weight_bytes + 512u * 3712 * 4 + 2048 + (64u << 20) + 1056 * 1000;
+  const Status st = CheckFits(*PlanMemory(*shape, o));
+  EXPECT_EQ(st.code(), Code::kResourceExhausted);
+  EXPECT_NE(st.message().find("2048 tokens x 1 sequences"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("at most 768 tokens per sequence fit (more with a q8_0 KV cache)"), std::string::npos)
+      << st.message();
 }
 
 TEST(Planner, Gemma3SlidingWindowLayers) {

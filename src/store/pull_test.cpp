@@ -258,7 +258,8 @@ TEST_F(PullTest, ResumesATruncatedPartial) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(StoredBytes("m", "model.gguf"), model_);
   bool resumed = false;
-  for (const auto& req : server_.requests()) resumed |= req.method == "GET" && req.range == "bytes=" + std::to_string(have) + "-";
+  const std::string range = "bytes=" + std::to_string(have) + "-";
+  for (const auto& req : server_.requests()) resumed |= req.method == "GET" && req.range == range;
   EXPECT_TRUE(resumed);
 }
 

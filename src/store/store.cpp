@@ -88,7 +88,10 @@ Status Store::Put(const StoredModel& model) {
 
 Result<StoredModel> Store::Remove(std::string_view name) {
   INGOT_RETURN_IF_ERROR(ValidateModelName(name));
-  INGOT_ASSIGN_OR_RETURN(FileLock model_lock, FileLock::Acquire(LockPath(name), false, nullptr));
+  auto model_lock = FileLock::Acquire(LockPath(name), false, nullptr);
+  if (!model_lock.ok()) {
+    return Unavailable("a pull of '" + std::string(name) + "' is in progress; try again when it ends");
+  }
   INGOT_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(home_ + "/locks/index.lock", true, nullptr));
   INGOT_ASSIGN_OR_RETURN(std::vector<StoredModel> models, List());
   auto it = std::find_if(models.begin(), models.end(), [&](const StoredModel& m) { return m.name == name; });

@@ -67,6 +67,11 @@ TEST(Store, LayoutIndexAndRemove) {
   EXPECT_EQ((*found)->summary.parameters, 1000u);
   EXPECT_EQ(*store->ResolvePath("tiny"), home + "/models/tiny/tiny.gguf");
 
+  {
+    auto pulling = FileLock::Acquire(store->LockPath("tiny"), false, nullptr);  // as a pull in progress would
+    ASSERT_TRUE(pulling.ok());
+    EXPECT_EQ(store->Remove("tiny").status().code(), Code::kUnavailable);
+  }
   auto removed = store->Remove("tiny");
   ASSERT_TRUE(removed.ok());
   EXPECT_FALSE(fs::exists(home + "/models/tiny"));
