@@ -2,6 +2,7 @@
 #include "bench/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace ingot::bench {
@@ -33,12 +34,19 @@ std::string ErrorCell(const LevelReport& level) {
   return out;
 }
 
+// Three decimals: microseconds for millisecond values, far below what a loopback benchmark can resolve.
+double Round3(double v) { return std::round(v * 1e3) / 1e3; }
+
 json SummaryJson(const Summary& s, double scale) {
   if (s.count == 0) {
     return {{"count", 0}, {"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}};
   }
-  return {{"count", s.count}, {"mean", s.mean * scale}, {"p50", s.p50 * scale}, {"p90", s.p90 * scale},
-          {"p99", s.p99 * scale}, {"max", s.max * scale}};
+  return {{"count", s.count},
+          {"mean", Round3(s.mean * scale)},
+          {"p50", Round3(s.p50 * scale)},
+          {"p90", Round3(s.p90 * scale)},
+          {"p99", Round3(s.p99 * scale)},
+          {"max", Round3(s.max * scale)}};
 }
 
 std::string RenderRows(const std::vector<std::vector<std::string>>& rows) {
@@ -91,8 +99,11 @@ std::string FormatTable(const ServeBenchReport& report) {
       sources += (sources.empty() ? "" : ", ") + l.token_source;
     }
   }
-  out += "latencies in ms; generated tokens counted from " + (sources.empty() ? std::string("-") : sources) +
-         " (usage: the server's usage chunk; chunks: content chunks)\n";
+  out += "latencies in ms";
+  if (!sources.empty()) {
+    out += "; generated tokens counted from " + sources + " (usage: the server's usage chunk; chunks: content chunks)";
+  }
+  out += "\n";
   for (const LevelReport& l : report.levels) {
     for (const auto& [key, count] : l.errors) {
       auto example = l.error_examples.find(key);
@@ -116,12 +127,12 @@ json ReportJson(const ServeBenchReport& report) {
                       {"requests", l.requests},
                       {"ok", l.ok},
                       {"errors", errors},
-                      {"duration_s", l.wall_s},
+                      {"duration_s", Round3(l.wall_s)},
                       {"output_tokens", l.output_tokens},
                       {"prompt_tokens", l.prompt_tokens},
                       {"token_source", l.token_source},
-                      {"output_tokens_per_s", l.tokens_per_s},
-                      {"requests_per_s", l.requests_per_s},
+                      {"output_tokens_per_s", Round3(l.tokens_per_s)},
+                      {"requests_per_s", Round3(l.requests_per_s)},
                       {"output_tokens_per_request", SummaryJson(l.output_tokens_per_request, 1.0)},
                       {"ttft_ms", SummaryJson(l.ttft_s, 1e3)},
                       {"itl_ms", SummaryJson(l.itl_s, 1e3)},

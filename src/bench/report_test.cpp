@@ -60,6 +60,7 @@ TEST(ReportTest, JsonUsesMillisecondsAndNullsForMissingSamples) {
   EXPECT_NEAR(a["ttft_ms"]["p50"].get<double>(), 29.0, 1e-9);
   EXPECT_EQ(a["ttft_ms"]["count"], 2);
   EXPECT_DOUBLE_EQ(a["output_tokens_per_s"].get<double>(), 123.456);
+  EXPECT_DOUBLE_EQ(a["e2e_ms"]["p99"].get<double>(), 698.0);
   const nlohmann::json& b = j["levels"][1];
   EXPECT_TRUE(b["ttft_ms"]["p99"].is_null());
   EXPECT_EQ(b["errors"]["429"]["count"], 18);
