@@ -214,7 +214,7 @@ void RunPlan(const PlanArgs& a) {
   if (!plan.ok()) Fail(plan.status());
   std::printf("model:     %s (%s, %d layers)\n", path->c_str(), shape->architecture.c_str(), shape->n_layer);
   PrintPlan(*plan, *shape, detected);
-  if (!plan->fits) throw CommandError{"the plan does not fit in memory"};
+  if (Status fits = store::CheckFits(*plan); !fits.ok()) Fail(fits);
 }
 
 void RunShow(const std::string& name) {
@@ -286,7 +286,9 @@ void RunCatalogInfo(const std::string& name) {
   std::printf("source:        %s\n", e->url.c_str());
   if (source.ok()) std::printf("url:           %s\n", source->url.c_str());
   std::printf("size:          %s\n", e->size ? FormatBytes(double(*e->size)).c_str() : "unknown");
-  if (auto mem = e->RecommendedMemory()) std::printf("memory:        %s recommended\n", FormatBytes(double(*mem)).c_str());
+  if (auto mem = e->RecommendedMemory()) {
+    std::printf("memory:        %s recommended\n", FormatBytes(double(*mem)).c_str());
+  }
   std::string sha = e->sha256;
   if (sha.empty() && source.ok()) {
     auto plain = store::ParseSource(e->url, "");
