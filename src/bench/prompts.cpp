@@ -69,7 +69,7 @@ Result<Prompt> ParseJsonLine(std::string_view line, size_t number) {
 Result<std::vector<Prompt>> ParsePrompts(std::string_view text, PromptFormat format) {
   std::vector<Prompt> prompts;
   size_t number = 0;
-  size_t pos = 0;
+  size_t pos = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a UTF-8 byte order mark is not part of a prompt
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();

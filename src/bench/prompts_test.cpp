@@ -21,6 +21,12 @@ TEST(PromptsTest, OnePromptPerLine) {
   EXPECT_EQ((*p)[2].messages, nlohmann::json::parse(R"([{"role":"user","content":"third"}])"));
 }
 
+TEST(PromptsTest, SkipsAByteOrderMark) {
+  Result<std::vector<Prompt>> p = ParsePrompts("\xEF\xBB\xBF{\"prompt\": \"x\"}\n", PromptFormat::kAuto);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(UserText((*p)[0]), "x");
+}
+
 TEST(PromptsTest, JsonLinesShapes) {
   const std::string text =
       "{\"prompt\": \"a\\nmulti-line\", \"system\": \"be brief\"}\n"
