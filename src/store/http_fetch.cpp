@@ -272,6 +272,9 @@ Result<RemoteFile> ProbeUrl(const std::string& url, const FetchOptions& options)
     const CURLcode rc = curl_easy_perform(curl.get());
     long code = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+    if (rc == CURLE_HTTP_RETURNED_ERROR && (code == 405 || code == 501)) {
+      return RemoteFile{std::nullopt, url};  // the server does not answer HEAD; GET may still work
+    }
     bool retry = false;
     last = TransferStatus(rc, code, error_buffer, url, &retry);
     if (last.ok()) {

@@ -39,7 +39,8 @@ struct RemoteFile {
 };
 
 // HEAD request (following redirects). Errors: kNotFound (404/410), kInvalidArgument for 401/403 (with a hint
-// about HF_TOKEN for gated Hugging Face files), kUnavailable for network failures and 5xx.
+// about HF_TOKEN for gated Hugging Face files), kUnavailable for network failures and 5xx. A server that does
+// not implement HEAD (405, 501) yields a RemoteFile without a size.
 Result<RemoteFile> ProbeUrl(const std::string& url, const FetchOptions& options);
 
 // Downloads `url` into `partial_path`, appending to what is already there (Range: bytes=N-). A server that

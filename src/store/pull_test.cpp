@@ -84,6 +84,14 @@ class FixtureServer {
                                  return true;
                                });
     });
+    server_.Get(R"(/nohead/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method == "HEAD") {
+        Log(req);
+        res.status = 405;
+        return;
+      }
+      Serve(req, res, true);
+    });
     server_.Get(R"(/slow/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       Log(req);
       const std::string body = Body(req.matches[1]);
@@ -287,6 +295,16 @@ TEST_F(PullTest, FollowsARedirectChain) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(StoredBytes("m", "model.gguf"), model_);
   EXPECT_EQ(server_.Gets("/redirect/1/model.gguf"), 1);
+}
+
+TEST_F(PullTest, ServerWithoutHeadStillDownloads) {
+  std::vector<std::string> messages;
+  options_.on_message = [&](const std::string& m) { messages.push_back(m); };
+  auto r = PullUrl("/nohead/model.gguf", sha_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(StoredBytes("m", "model.gguf"), model_);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_NE(messages[0].find("free space not checked"), std::string::npos) << messages[0];
 }
 
 TEST_F(PullTest, NotFoundAndUnauthorised) {
