@@ -25,6 +25,17 @@ bool Authorized(const ServerOptions& options, const httplib::Request& req) {
   return diff == 0;
 }
 
+// Reads an optional boolean field (absent or null keeps *out); sends 400 and returns false when mistyped.
+bool OptionalBool(const json& body, const char* key, httplib::Response& res, bool* out) {
+  if (!body.contains(key) || body[key].is_null()) return true;
+  if (!body[key].is_boolean()) {
+    SendError(res, InvalidField(key, "must be a boolean"));
+    return false;
+  }
+  *out = body[key].get<bool>();
+  return true;
+}
+
 // Reads a token-id array field; sends 400 and returns false when it is not one.
 bool TokenArray(const json& body, const char* key, int32_t vocab, httplib::Response& res, std::vector<int32_t>* out) {
   if (!body.contains(key) || !body[key].is_array()) {
@@ -78,9 +89,11 @@ void HandleTokenize(ServerState& state, const httplib::Request& req, httplib::Re
   if (!body.contains("content") || !body["content"].is_string()) {
     return SendError(res, InvalidField("content", "must be a string"));
   }
-  bool add_special = body.value("add_special", false);
-  bool parse_special = body.value("parse_special", true);
-  bool with_pieces = body.value("with_pieces", false);
+  bool add_special = false, parse_special = true, with_pieces = false;
+  if (!OptionalBool(body, "add_special", res, &add_special) || !OptionalBool(body, "parse_special", res, &parse_special) ||
+      !OptionalBool(body, "with_pieces", res, &with_pieces)) {
+    return;
+  }
   std::vector<int32_t> tokens = model->codec->Encode(body["content"].get<std::string>(), add_special, parse_special);
   json out = json::array();
   for (int32_t t : tokens) {

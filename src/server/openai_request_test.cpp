@@ -127,6 +127,44 @@ TEST(ParseChat, DeveloperRoleBecomesSystem) {
   EXPECT_EQ(r.render.messages[0]["role"], "system");
 }
 
+// Every field replaced by every JSON type: parsing answers with a value or a 400, never throws.
+TEST(ParseChat, TypeConfusionNeverThrows) {
+  const json full = Chat({{"max_tokens", 5}, {"max_completion_tokens", 5}, {"n_predict", 5}, {"temperature", 0.5},
+                          {"top_p", 0.5}, {"top_k", 5}, {"min_p", 0.1}, {"seed", 1}, {"stop", {"x"}}, {"n", 1},
+                          {"presence_penalty", 0}, {"frequency_penalty", 0}, {"repeat_penalty", 1.1},
+                          {"repeat_last_n", 64}, {"logit_bias", {{"1", 1}}}, {"logprobs", true}, {"top_logprobs", 1},
+                          {"stream", true}, {"stream_options", {{"include_usage", true}}}, {"ignore_eos", false},
+                          {"chat_template_kwargs", {{"enable_thinking", true}}}, {"reasoning_effort", "low"},
+                          {"tools", json::array()}, {"tool_choice", "none"}, {"response_format", {{"type", "text"}}},
+                          {"add_generation_prompt", true}, {"prompt", "x"}, {"echo", false}, {"best_of", 1},
+                          {"suffix", ""}});
+  const std::vector<json> values = {nullptr, true, 0, -1, 1.5, 1e300, "s", json::array(), json::object(),
+                                    json::array({1}), json::array({"a"}), json({{"a", 1}}), json({{"type", 1}})};
+  FakeRenderer renderer;
+  for (const auto& [key, original] : full.items()) {
+    for (const json& v : values) {
+      json body = full;
+      body[key] = v;
+      ChatRequest chat;
+      CompletionRequest completion;
+      EXPECT_NO_THROW({
+        if (!ParseChatRequest(body, &chat)) (void)RenderChatPrompt(chat.render, renderer);
+        (void)ParseCompletionRequest(body, &completion);
+      }) << key << " = " << v.dump();
+    }
+  }
+  for (const json& v : values) {
+    json body = full;
+    body["messages"] = json::array({{{"role", "user"}, {"content", v}}});
+    ChatRequest chat;
+    EXPECT_NO_THROW({
+      if (!ParseChatRequest(body, &chat)) (void)RenderChatPrompt(chat.render, renderer);
+    }) << v.dump();
+    body["messages"] = json::array({v});
+    EXPECT_NO_THROW((void)ParseChatRequest(body, &chat)) << v.dump();
+  }
+}
+
 TEST(ParseJson, MalformedAndNonObject) {
   json out;
   auto e1 = ParseJsonObject("{\"a\":", &out);
