@@ -1,7 +1,7 @@
 // `ingot bench serve`: an HTTP load generator for OpenAI-compatible servers (ingot, llama-server, vLLM).
 //
 //   ingot bench serve --url http://127.0.0.1:8080 --concurrency 1,4,8,16 --max-tokens 128 [--prompts FILE]
-//       [--requests N | --duration S] [--model NAME] [--api-key KEY] [--temperature T] [--seed N]
+//       [--requests N] [--duration S] [--model NAME] [--api-key KEY] [--temperature T] [--seed N]
 //       [--warmup N] [--timeout S] [--ignore-eos] [--json]
 //
 // For each concurrency level C it runs C client threads, each with its own keep-alive connection, that send
