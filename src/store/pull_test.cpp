@@ -441,6 +441,26 @@ TEST_F(PullTest, DownloadIntoAnotherDirectory) {
   EXPECT_EQ(*store_->ResolvePath("m"), dir + "/model.gguf");
 }
 
+TEST_F(PullTest, CatalogNameUsesTheCatalogUrlAndHash) {
+  auto user = Catalog::Parse(R"({"models": [
+      {"name": "house", "url": ")" + server_.Url("/files/model.gguf") + R"(", "sha256": ")" + sha_ + R"("},
+      {"name": "house-bad", "url": ")" + server_.Url("/files/model.gguf") + R"(", "sha256": ")" +
+                                 std::string(64, 'e') + R"("}]})",
+                             "user catalog");
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  catalog_.Overlay(*user);
+  auto good = Pull(*store_, catalog_, PullRequest{"house", "", "", ""}, options_);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->model.name, "house");
+  EXPECT_FALSE(good->hash_recorded);
+  auto bad = Pull(*store_, catalog_, PullRequest{"house-bad", "", "", ""}, options_);
+  EXPECT_EQ(bad.status().code(), Code::kCorrupt);
+  EXPECT_FALSE(fs::exists(store_->ModelDir("house-bad")));
+  // --sha256 overrides the catalog.
+  auto overridden = Pull(*store_, catalog_, PullRequest{"house-bad", "", sha_, ""}, options_);
+  EXPECT_TRUE(overridden.ok()) << overridden.status().ToString();
+}
+
 TEST_F(PullTest, MirrorRewritesHuggingFaceUrls) {
   options_.mirror = server_.Url("/mirror");
   options_.hf_token = "secret";
