@@ -6,9 +6,12 @@
 #include <array>
 #include <atomic>
 #include <cassert>
+#include <cstdlib>
+#include <string>
 
 #include "kernels/kernel_table.h"
 #include "util/cpu.h"
+#include "util/log.h"
 
 namespace ingot::kernels {
 namespace {
@@ -30,8 +33,25 @@ const KernelTable& TableFor(Isa isa) {
   return tables[static_cast<size_t>(isa)];
 }
 
+// BestIsa(), unless the environment variable INGOT_ISA names a supported ISA (for comparisons and benchmarks).
+Isa InitialIsa() {
+  const char* name = std::getenv("INGOT_ISA");
+  if (name == nullptr || *name == '\0') return BestIsa();
+  for (Isa isa : kAllIsas) {
+    if (IsaName(isa) == name) {
+      if (IsaSupported(isa)) return isa;
+      LogWarn(std::string("INGOT_ISA=") + name + ": not supported by this CPU; using " +
+              std::string(IsaName(BestIsa())));
+      return BestIsa();
+    }
+  }
+  LogWarn(std::string("INGOT_ISA=") + name + ": unknown (scalar, avx2, avx512, avx512vnni); using " +
+          std::string(IsaName(BestIsa())));
+  return BestIsa();
+}
+
 std::atomic<Isa>& ActiveIsaRef() {
-  static std::atomic<Isa> active{BestIsa()};
+  static std::atomic<Isa> active{InitialIsa()};
   return active;
 }
 

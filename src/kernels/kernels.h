@@ -16,7 +16,7 @@ namespace ingot::kernels {
 enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Vnni };
 std::string_view IsaName(Isa isa);
 Isa BestIsa();                 // the best the CPU supports among the compiled variants
-Isa ActiveIsa();
+Isa ActiveIsa();               // initially BestIsa(), or the supported ISA named by $INGOT_ISA (e.g. "scalar")
 void SetActiveIsa(Isa isa);    // tests sweep every compiled ISA; must be supported by the CPU
 bool IsaSupported(Isa isa);
 

@@ -261,10 +261,10 @@ TEST(Kernels, Q8_0ActivationsRoundHalfToEven) {
   EXPECT_EQ(static_cast<int8_t>(block[5]), -2);
 }
 
-TEST(Kernels, BestIsaIsSupportedAndActive) {
+TEST(Kernels, BestAndActiveIsaAreSupported) {
   EXPECT_TRUE(IsaSupported(BestIsa()));
   EXPECT_TRUE(IsaSupported(Isa::kScalar));
-  EXPECT_EQ(ActiveIsa(), BestIsa());
+  EXPECT_TRUE(IsaSupported(ActiveIsa()));
 }
 
 }  // namespace
