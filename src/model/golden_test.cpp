@@ -62,11 +62,55 @@ std::vector<std::vector<float>> TeacherForced(Model& model, const std::vector<in
   return out;
 }
 
+// The same logits from one batch holding the prompt and the forced tokens, logits from the last prompt token on.
+// Sliding-window layers must mask inside a batched prefill exactly as in step-by-step decoding.
+std::vector<std::vector<float>> TeacherForcedOneBatch(Model& model, const std::vector<int32_t>& prompt,
+                                                      const std::vector<int32_t>& forced, DType kv_type) {
+  std::vector<int32_t> seq = prompt;
+  seq.insert(seq.end(), forced.begin(), forced.end() - 1);
+  const int32_t block = 16;
+  const int32_t n_blocks = (int32_t(seq.size()) + block - 1) / block;
+  KvStore kv(model.info().kv, kv_type, n_blocks, block);
+  std::vector<int32_t> table(static_cast<size_t>(n_blocks));
+  for (int32_t i = 0; i < n_blocks; ++i) table[size_t(i)] = n_blocks - 1 - i;
+  Batch b;
+  b.block_tables = {table.data()};
+  for (size_t i = 0; i < seq.size(); ++i) b.tokens.push_back({seq[i], int32_t(i), 0, i + 1 >= prompt.size()});
+  std::vector<float> logits;
+  EXPECT_TRUE(model.Forward(b, kv, logits).ok());
+  const size_t V = size_t(model.info().n_vocab);
+  std::vector<std::vector<float>> out;
+  for (size_t s = 0; s * V < logits.size(); ++s) out.emplace_back(logits.begin() + long(s * V), logits.begin() + long((s + 1) * V));
+  return out;
+}
+
 int32_t Argmax(const std::vector<float>& v) {
   return int32_t(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-void CheckModel(const std::string& stem, float tol) {
+// How closely a model must follow the reference.
+struct Bar {
+  float tol = 0;                // logits: absolute tolerance for the weight type
+  bool self_spread = false;     // widen tol per entry to llama.cpp's own spread across its cross-checks
+  int32_t flip_steps = 0;       // steps allowed beyond tol (expert-routing flips), each within flip_cap
+  float flip_cap = 0;
+  bool strict_tokens = false;   // argmax must equal the reference token at every step (Gemma 4 -soft files)
+  bool long_in_one_batch = false;  // run the long entry as one batch (fast; checks windows in batched prefill)
+};
+
+// llama.cpp's own disagreement on an entry: the largest top-10 logit difference between its reference run and
+// its KV-f32 / flash-attention / one-thread runs, over the steps before their tokens diverge.
+float SelfSpread(const nlohmann::json& entry) {
+  float spread = 0;
+  for (const auto& [name, check] : entry["cross_checks"].items()) {
+    if (check.contains("max_abs_diff_topk_logits_all_steps_before_divergence")) {
+      spread = std::max(spread, check["max_abs_diff_topk_logits_all_steps_before_divergence"].get<float>());
+    }
+  }
+  return spread;
+}
+
+void CheckModel(const std::string& stem, const Bar& bar) {
   ASSERT_TRUE(std::filesystem::exists(kShared + "/golden/" + stem + ".json"))
       << "missing " << kShared << "/golden: the shared test assets must sit beside the repository";
   ThreadPool pool(2);
@@ -76,31 +120,45 @@ void CheckModel(const std::string& stem, float tol) {
   nlohmann::json golden = nlohmann::json::parse(in);
   std::vector<nlohmann::json> entries(golden["entries"].begin(), golden["entries"].end());
   if (golden.contains("long_entry")) entries.push_back(golden["long_entry"]);
-  for (const auto& e : entries) {
-    SCOPED_TRACE(stem + ": prompt '" + e["prompt"].get<std::string>() + "'");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    const bool one_batch = bar.long_in_one_batch && i == 3;
+    SCOPED_TRACE(stem + ": prompt '" + e["prompt"].get<std::string>() + "'" + (one_batch ? " in one batch" : ""));
+    const float tol = bar.self_spread ? std::max(bar.tol, SelfSpread(e)) : bar.tol;
     auto prompt = e["prompt_tokens"].get<std::vector<int32_t>>();
     auto gen = e["generated_tokens"].get<std::vector<int32_t>>();
-    auto steps = TeacherForced(*l.model, prompt, gen, DType::kF16);
+    auto steps = one_batch ? TeacherForcedOneBatch(*l.model, prompt, gen, DType::kF16)
+                           : TeacherForced(*l.model, prompt, gen, DType::kF16);
     ASSERT_EQ(steps.size(), e["steps_top10_logits"].size());
     float worst = 0;
+    int32_t flips = 0;
     bool greedy_ok = true;
     for (size_t s = 0; s < steps.size(); ++s) {
       const auto& ref = e["steps_top10_logits"][s];
+      float step_worst = 0;
       for (const auto& pair : ref["top"]) {
         const int32_t id = pair[0].get<int32_t>();
-        const float want = pair[1].get<float>();
-        worst = std::max(worst, std::fabs(steps[s][size_t(id)] - want));
-        EXPECT_NEAR(steps[s][size_t(id)], want, tol) << "step " << s << " token " << id;
+        step_worst = std::max(step_worst, std::fabs(steps[s][size_t(id)] - pair[1].get<float>()));
       }
-      if (greedy_ok && ref["margin_top1_top2"].get<float>() >= tol) {
+      worst = std::max(worst, step_worst);
+      const bool flip = step_worst > tol && flips < bar.flip_steps && step_worst <= bar.flip_cap;
+      if (flip) {
+        ++flips;
+      } else {
+        EXPECT_LE(step_worst, tol) << "top-10 logits differ at step " << s;
+      }
+      if (bar.strict_tokens && !flip) {
+        EXPECT_EQ(Argmax(steps[s]), gen[s]) << "token differs at step " << s;
+      } else if (greedy_ok && ref["margin_top1_top2"].get<float>() >= tol) {
         EXPECT_EQ(Argmax(steps[s]), gen[s]) << "greedy token differs at step " << s;
       } else {
         greedy_ok = false;
       }
     }
     ::testing::Test::RecordProperty(stem + "_max_abs_diff", std::to_string(worst));
-    std::printf("[ max diff ] %s prompt %zu tokens, %zu steps: %.2e\n", stem.c_str(), prompt.size(), steps.size(),
-                double(worst));
+    std::printf("[ max diff ] %s prompt %zu tokens, %zu steps%s: %.2e (tolerance %.2e, %d flip steps)\n",
+                stem.c_str(), prompt.size(), steps.size(), one_batch ? " in one batch" : "", double(worst),
+                double(tol), flips);
   }
 }
 
@@ -111,28 +169,41 @@ constexpr float kTolF32 = 1e-3f;
 constexpr float kTolF16 = 2.5e-3f;
 constexpr float kTolQuant = 2.5e-2f;
 
-TEST(GoldenTest, Stories260K) { CheckModel("stories260K", 2e-2f); }
-TEST(GoldenTest, LlamaGqaF32) { CheckModel("llama-gqa-f32", kTolF32); }
-TEST(GoldenTest, LlamaGqaF16) { CheckModel("llama-gqa-f16", kTolF16); }
-TEST(GoldenTest, LlamaGqaQ8_0) { CheckModel("llama-gqa-q8_0", kTolQuant); }
-TEST(GoldenTest, LlamaGqaQ4_0) { CheckModel("llama-gqa-q4_0", kTolQuant); }
-TEST(GoldenTest, LlamaGqaQ4_K_M) { CheckModel("llama-gqa-q4_k_m", kTolQuant); }
-TEST(GoldenTest, LlamaGqaQ5_K_M) { CheckModel("llama-gqa-q5_k_m", kTolQuant); }
-TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", kTolQuant); }
+TEST(GoldenTest, Stories260K) { CheckModel("stories260K", {2e-2f}); }
+TEST(GoldenTest, LlamaGqaF32) { CheckModel("llama-gqa-f32", {kTolF32}); }
+TEST(GoldenTest, LlamaGqaF16) { CheckModel("llama-gqa-f16", {kTolF16}); }
+TEST(GoldenTest, LlamaGqaQ8_0) { CheckModel("llama-gqa-q8_0", {kTolQuant}); }
+TEST(GoldenTest, LlamaGqaQ4_0) { CheckModel("llama-gqa-q4_0", {kTolQuant}); }
+TEST(GoldenTest, LlamaGqaQ4_K_M) { CheckModel("llama-gqa-q4_k_m", {kTolQuant}); }
+TEST(GoldenTest, LlamaGqaQ5_K_M) { CheckModel("llama-gqa-q5_k_m", {kTolQuant}); }
+TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", {kTolQuant}); }
 
-TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", kTolF32); }
-TEST(GoldenTest, Qwen3MoeF32) { CheckModel("qwen3moe-f32", kTolF32); }
+// The families added after Llama run their long entry (160 steps, past the sliding windows) as one batch.
+TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
+TEST(GoldenTest, Qwen3MoeF32) { CheckModel("qwen3moe-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
+TEST(GoldenTest, Gemma3F32) { CheckModel("gemma3-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
 
-TEST(GoldenTest, Gemma3F32) { CheckModel("gemma3-f32", kTolF32); }
-
-TEST(GoldenTest, UnsupportedArchitectureIsNamed) {
-  ThreadPool pool(1);
-  auto f = gguf::File::Open(kShared + "/models/gemma3-f32.gguf");
-  ASSERT_TRUE(f.ok());
-  auto m = LoadModel(std::shared_ptr<const gguf::File>(std::move(f).value()), pool);
-  if (m.ok()) GTEST_SKIP() << "gemma3 is supported now";
-  EXPECT_NE(m.status().message().find("gemma3"), std::string::npos);
-  EXPECT_NE(m.status().message().find("llama"), std::string::npos);
+// Gemma 4 amplifies rounding noise more than the other families (Q/K/V norms, attention scale 1, soft-cap): on
+// these files llama.cpp disagrees with itself (KV f32 vs f16, flash attention) by up to 9e-2 (gemma4-f32), 3.5e-3
+// (soft-f32) and 5.9e-3 (ple-soft-f16), above the weight-type tolerance, so each entry's tolerance is widened to
+// llama.cpp's own spread on it. The "-soft" files have stable greedy paths: every token must match.
+TEST(GoldenTest, Gemma4F32) {
+  CheckModel("gemma4-f32", {.tol = kTolF32, .self_spread = true, .long_in_one_batch = true});
+}
+TEST(GoldenTest, Gemma4SoftF32) {
+  CheckModel("gemma4-soft-f32", {.tol = kTolF32, .self_spread = true, .strict_tokens = true, .long_in_one_batch = true});
+}
+TEST(GoldenTest, Gemma4PleSoftF16) {
+  CheckModel("gemma4-ple-soft-f16",
+             {.tol = kTolF16, .self_spread = true, .strict_tokens = true, .long_in_one_batch = true});
+}
+// The MoE file's router is nearly uniform (gaps between the 2nd and 3rd expert's probability go down to 1e-5),
+// so perturbations at the noise floor flip an expert for a token now and then: llama.cpp's own KV-f32 run
+// moves this file's logits by up to 0.38. One step per entry may show such a flip (bounded by 0.5); the tokens
+// of every other step must match.
+TEST(GoldenTest, Gemma4MoeSoftF16) {
+  CheckModel("gemma4-moe-soft-f16", {.tol = kTolF16, .self_spread = true, .flip_steps = 1, .flip_cap = 0.5f,
+                                     .strict_tokens = true, .long_in_one_batch = true});
 }
 
 }  // namespace
