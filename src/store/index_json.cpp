@@ -72,7 +72,7 @@ std::string IndexToJson(const std::vector<StoredModel>& models) {
                       {"parameters", m.summary.parameters},
                       {"context", m.summary.context}}}});
   }
-  return json({{"version", 1}, {"models", list}}).dump(1) + "\n";
+  return json({{"version", 1}, {"models", list}}).dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<std::vector<StoredModel>> IndexFromJson(const std::string& text, const std::string& origin) {
@@ -91,7 +91,7 @@ Result<std::vector<StoredModel>> IndexFromJson(const std::string& text, const st
 std::string HashesToJson(const std::map<std::string, RecordedHash>& hashes) {
   json obj = json::object();
   for (const auto& [url, h] : hashes) obj[url] = {{"sha256", h.sha256}, {"size", h.size}};
-  return json({{"version", 1}, {"hashes", obj}}).dump(1) + "\n";
+  return json({{"version", 1}, {"hashes", obj}}).dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<std::map<std::string, RecordedHash>> HashesFromJson(const std::string& text, const std::string& origin) {

@@ -2,6 +2,7 @@
 #include "store/names.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 
 namespace ingot::store {
@@ -92,10 +93,11 @@ Result<std::string> ModelNameFromFileName(std::string_view file_name) {
     const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool keep = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' ||
                       lower == '_' || lower == '-';
-    name.push_back(keep ? lower : '-');
+    const char mapped = keep ? lower : '-';
+    if (name.empty() && !std::isalnum(static_cast<unsigned char>(mapped))) continue;  // start with [a-z0-9]
+    if (mapped == '.' && !name.empty() && name.back() == '.') continue;                // no ".."
+    name.push_back(mapped);
   }
-  while (!name.empty() && !std::isalnum(static_cast<unsigned char>(name.front()))) name.erase(name.begin());
-  while (name.find("..") != std::string::npos) name.replace(name.find(".."), 2, ".");
   if (name.size() > kMaxNameLength) name.resize(kMaxNameLength);
   INGOT_RETURN_IF_ERROR(ValidateModelName(name));
   return name;
@@ -106,6 +108,7 @@ Status ValidateFileName(std::string_view file_name) {
     return InvalidArgument("file name must be 1.." + std::to_string(kMaxFileNameLength) + " bytes");
   }
   if (file_name[0] == '.') return InvalidArgument("file name '" + std::string(file_name) + "' starts with '.'");
+  if (!IsValidUtf8(file_name)) return InvalidArgument("file name is not valid UTF-8");
   for (char c : file_name) {
     if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return InvalidArgument("file name '" + std::string(file_name) + "' holds a separator or control character");
@@ -118,6 +121,40 @@ bool IsValidSha256Hex(std::string_view hex) {
   if (hex.size() != 64) return false;
   for (char c : hex) {
     if (HexValue(c) < 0) return false;
+  }
+  return true;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + size_t(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + size_t(k)]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += size_t(extra) + 1;
   }
   return true;
 }
@@ -202,6 +239,7 @@ Result<Source> ParseSource(std::string_view text, std::string_view mirror) {
   Source source;
   source.text = std::string(text);
   if (text.empty()) return InvalidArgument("empty model source");
+  if (!IsValidUtf8(text)) return InvalidArgument("model source is not valid UTF-8");
   if (StartsWith(text, "hf://")) {
     source.kind = SourceKind::kHuggingFace;
     INGOT_ASSIGN_OR_RETURN(source.url, HuggingFaceUrl(text, mirror));

@@ -17,10 +17,11 @@ Status ValidateModelName(std::string_view name);
 // A store name derived from a file name: lowercased, ".gguf" and a "-00001-of-00003" split suffix dropped,
 // other characters mapped to '-'. "Llama-3.2-3B-Instruct-Q4_K_M.gguf" -> "llama-3.2-3b-instruct-q4_k_m".
 Result<std::string> ModelNameFromFileName(std::string_view file_name);
-// A file name that may be created inside a model directory: 1..200 bytes, no '/', '\\' or control
+// A file name that may be created inside a model directory: 1..200 bytes of UTF-8, no '/', '\\' or control
 // characters, not starting with '.'.
 Status ValidateFileName(std::string_view file_name);
 bool IsValidSha256Hex(std::string_view hex);  // 64 hex digits (either case)
+bool IsValidUtf8(std::string_view s);  // well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF)
 
 enum class SourceKind {
   kCatalog,      // a catalog (or store) name

@@ -36,6 +36,16 @@ TEST(FileName, RejectsSeparatorsAndHiddenFiles) {
   }
 }
 
+TEST(Utf8, AcceptsWellFormedOnly) {
+  EXPECT_TRUE(IsValidUtf8("mod\xc3\xa8le.gguf"));
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\xa6\x99"));
+  for (const char* bad : {"\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "a\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
+  EXPECT_FALSE(ValidateFileName("bad\xff.gguf").ok());
+  EXPECT_FALSE(ParseSource("/models/\xfe.gguf", "").ok());
+}
+
 TEST(Sha256Hex, Validates) {
   EXPECT_TRUE(IsValidSha256Hex(std::string(64, 'a')));
   EXPECT_TRUE(IsValidSha256Hex("0A63699A68456AAA873455BB54283E9D52C35C2AD32D3CFEE63FEE9784D2B60A"));
