@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,16 @@ CurlHandle NewHandle(const std::string& url, const FetchOptions& options, char* 
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_seconds);
+  // libcurl reads the proxy variables itself but not the CA ones (only the curl tool does).
+  for (const char* var : {"CURL_CA_BUNDLE", "SSL_CERT_FILE"}) {
+    if (const char* file = std::getenv(var); file != nullptr && *file != '\0') {
+      curl_easy_setopt(c, CURLOPT_CAINFO, file);
+      break;
+    }
+  }
+  if (const char* dir = std::getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0') {
+    curl_easy_setopt(c, CURLOPT_CAPATH, dir);
+  }
   if (!options.bearer_token.empty()) {
     // Bearer auth (not a raw header) so that libcurl withholds it when a redirect goes to another host.
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);

@@ -1,7 +1,8 @@
 // HTTP(S) downloads with libcurl: redirects, resume with Range, retries with exponential backoff, stall
-// timeouts, progress. Proxies (http_proxy, https_proxy, no_proxy) and CA bundles (CURL_CA_BUNDLE, SSL_CERT_FILE,
-// SSL_CERT_DIR) come from the environment as libcurl reads them. A bearer token is sent only to the host of the
-// URL it was given for: libcurl drops it when a redirect leaves that host (HF's CDN needs none).
+// timeouts, progress. Proxies (http_proxy, https_proxy, no_proxy: read by libcurl) and CA certificates
+// (CURL_CA_BUNDLE or SSL_CERT_FILE, SSL_CERT_DIR: passed on here) come from the environment. A bearer token is
+// sent only to the host of the URL it was given for: libcurl drops it when a redirect leaves that host (HF's CDN
+// needs none).
 #pragma once
 
 #include <chrono>

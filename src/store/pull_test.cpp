@@ -190,6 +190,9 @@ class FixtureServer {
 class PullTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The fixture server is on loopback: never send these requests to a proxy from the environment.
+    setenv("no_proxy", "127.0.0.1,localhost", 1);
+    setenv("NO_PROXY", "127.0.0.1,localhost", 1);
     model_ = ReadShared("llama-gqa-q8_0.gguf");
     ASSERT_FALSE(model_.empty());
     sha_ = HashOf(model_);
