@@ -114,9 +114,10 @@ void RunList() {
   }
   std::printf("%-32s %10s %-8s %-10s %8s %8s  %s\n", "NAME", "SIZE", "QUANT", "ARCH", "PARAMS", "CONTEXT", "PATH");
   for (const auto& m : *models) {
-    std::printf("%-32s %10s %-8s %-10s %8s %8lld  %s\n", m.name.c_str(), FormatBytes(double(m.TotalSize())).c_str(),
+    const bool missing = !store::FileExists(m.PrimaryPath());
+    std::printf("%-32s %10s %-8s %-10s %8s %8lld  %s%s\n", m.name.c_str(), FormatBytes(double(m.TotalSize())).c_str(),
                 m.summary.quantization.c_str(), m.summary.architecture.c_str(), Params(m.summary.parameters).c_str(),
-                static_cast<long long>(m.summary.context), m.PrimaryPath().c_str());
+                static_cast<long long>(m.summary.context), m.PrimaryPath().c_str(), missing ? "  (missing)" : "");
   }
 }
 
