@@ -240,8 +240,40 @@ Value Interp::EvalSlice(const Expr& e, const ScopePtr& scope) {
   return Value::MakeList(std::move(out), obj.list().is_tuple);
 }
 
+namespace {
+
+Value LoopAttr(const LoopState& loop, const std::string& name) {
+  const int64_t i = loop.index0;
+  const int64_t n = static_cast<int64_t>(loop.items->size());
+  if (name == "index") return Value(i + 1);
+  if (name == "index0") return Value(i);
+  if (name == "revindex") return Value(n - i);
+  if (name == "revindex0") return Value(n - i - 1);
+  if (name == "first") return Value(i == 0);
+  if (name == "last") return Value(i == n - 1);
+  if (name == "length") return Value(n);
+  if (name == "depth") return Value(1);
+  if (name == "depth0") return Value(0);
+  if (name == "previtem") {
+    return i > 0 ? (*loop.items)[static_cast<size_t>(i - 1)] : Value::MakeUndefined("there is no previous item");
+  }
+  if (name == "nextitem") {
+    return i + 1 < n ? (*loop.items)[static_cast<size_t>(i + 1)] : Value::MakeUndefined("there is no next item");
+  }
+  if (name == "cycle") {
+    return Value::MakeFunction("cycle", [i](Interp&, CallArgs& args) {
+      if (args.positional.empty()) Fail("no items for cycling given");
+      return args.positional[static_cast<size_t>(i) % args.positional.size()];
+    });
+  }
+  return Value::MakeUndefined("'jinja2.runtime.LoopContext object' has no attribute " + Quoted(name));
+}
+
+}  // namespace
+
 Value Interp::GetAttr(const Value& obj, const std::string& name) {
   RequireDefined(obj);
+  if (obj.is_loop()) return LoopAttr(obj.loop(), name);
   if (obj.is_namespace()) {
     if (const Value* v = obj.ns().attrs.FindKey(name)) return *v;
   } else {

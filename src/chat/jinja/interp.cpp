@@ -195,34 +195,21 @@ Interp::Flow Interp::ExecFor(const Stmt& s, const ScopePtr& scope) {
     }
     items = std::move(kept);
   }
-  const int64_t n = static_cast<int64_t>(items.size());
+  auto shared_items = std::make_shared<const std::vector<Value>>(std::move(items));
+  auto loop = std::make_shared<LoopState>();
+  loop->items = shared_items;
+  const Value loop_value(loop);
+  const int64_t n = static_cast<int64_t>(shared_items->size());
   // jinja2 clears its "loop was empty" flag at the end of the body, so a loop whose every iteration ended in
   // break or continue still renders its else block.
   bool body_completed = false;
   for (int64_t i = 0; i < n; ++i) {
     CountIterations(1);
+    loop->index0 = i;
     auto iter_scope = std::make_shared<Scope>();
     iter_scope->parent = scope;
-    std::vector<std::pair<Value, Value>> loop;
-    loop.emplace_back(Value("index"), Value(i + 1));
-    loop.emplace_back(Value("index0"), Value(i));
-    loop.emplace_back(Value("revindex"), Value(n - i));
-    loop.emplace_back(Value("revindex0"), Value(n - i - 1));
-    loop.emplace_back(Value("first"), Value(i == 0));
-    loop.emplace_back(Value("last"), Value(i == n - 1));
-    loop.emplace_back(Value("length"), Value(n));
-    loop.emplace_back(Value("depth"), Value(1));
-    loop.emplace_back(Value("depth0"), Value(0));
-    loop.emplace_back(Value("previtem"),
-                      i > 0 ? items[static_cast<size_t>(i - 1)] : Value::MakeUndefined("there is no previous item"));
-    loop.emplace_back(Value("nextitem"),
-                      i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::MakeUndefined("there is no next item"));
-    loop.emplace_back(Value("cycle"), Value::MakeFunction("cycle", [i](Interp&, CallArgs& args) {
-                        if (args.positional.empty()) Fail("no items for cycling given");
-                        return args.positional[static_cast<size_t>(i) % args.positional.size()];
-                      }));
-    iter_scope->Set("loop", Value::MakeDict(std::move(loop), true));
-    Assign(*iter_scope, s.targets, s.unpack, items[static_cast<size_t>(i)]);
+    iter_scope->Set("loop", loop_value);
+    Assign(*iter_scope, s.targets, s.unpack, (*shared_items)[static_cast<size_t>(i)]);
     Flow flow = Exec(s.body, iter_scope);
     if (flow == Flow::kBreak) break;
     body_completed = body_completed || flow == Flow::kNormal;

@@ -116,6 +116,10 @@ std::string Repr(const Value& v) {
     return v.is_dict() ? out : "<Namespace " + out + ">";
   }
   if (v.is_iterator()) return "<" + v.iterator().type + " object>";
+  if (v.is_loop()) {
+    return "<LoopContext " + std::to_string(v.loop().index0 + 1) + "/" +
+           std::to_string(v.loop().items->size()) + ">";
+  }
   return "<function " + v.function().name + ">";
 }
 

@@ -104,7 +104,7 @@ int Value::Depth() const {
 }
 
 bool Value::HoldsReference() const {
-  if (is_namespace() || is_function()) return true;
+  if (is_namespace() || is_function() || is_loop()) return true;
   if (is_list()) return list().has_ref;
   if (is_dict()) return dict().has_ref;
   if (is_iterator()) return iterator().has_ref;
@@ -175,6 +175,7 @@ bool Equals(const Value& a, const Value& b) {
     return true;
   }
   if (a.is_namespace()) return &a.ns() == &b.ns();
+  if (a.is_loop()) return &a.loop() == &b.loop();
   if (a.is_function()) return &a.function() == &b.function();
   if (a.is_iterator()) return &a.iterator() == &b.iterator();
   return false;
@@ -207,6 +208,7 @@ std::string TypeName(const Value& v) {
   if (v.is_list()) return v.list().is_tuple ? "tuple" : "list";
   if (v.is_dict()) return "dict";
   if (v.is_namespace()) return "Namespace";
+  if (v.is_loop()) return "LoopContext";
   if (v.is_iterator()) return v.iterator().type;
   return "function";
 }
@@ -214,6 +216,7 @@ std::string TypeName(const Value& v) {
 std::string ObjectTypeRepr(const Value& v) {
   if (v.is_none()) return "None";
   if (v.is_namespace()) return "jinja2.utils.Namespace object";
+  if (v.is_loop()) return "jinja2.runtime.LoopContext object";
   return TypeName(v) + " object";
 }
 

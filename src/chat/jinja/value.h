@@ -67,6 +67,13 @@ struct Namespace {
   Dict attrs;
 };
 
+// The `loop` variable of a for loop: one object per loop statement, advanced in place like jinja2's
+// LoopContext; its attributes (index, first, previtem, ...) are computed on access.
+struct LoopState {
+  std::shared_ptr<const std::vector<Value>> items;
+  int64_t index0 = 0;
+};
+
 struct CallArgs {
   std::vector<Value> positional;
   std::vector<std::pair<std::string, Value>> keyword;
@@ -83,11 +90,12 @@ using IteratorPtr = std::shared_ptr<const Iterator>;
 using DictPtr = std::shared_ptr<const Dict>;
 using NamespacePtr = std::shared_ptr<Namespace>;
 using FunctionPtr = std::shared_ptr<const Function>;
+using LoopPtr = std::shared_ptr<LoopState>;
 
 class Value {
  public:
   using Storage = std::variant<Undefined, None, bool, int64_t, double, std::string, ListPtr, DictPtr, NamespacePtr,
-                               FunctionPtr, IteratorPtr>;
+                               FunctionPtr, IteratorPtr, LoopPtr>;
 
   Value() : v_(Undefined{}) {}
   Value(None n) : v_(n) {}                       // NOLINT
@@ -103,6 +111,7 @@ class Value {
   Value(ListPtr l) : v_(std::move(l)) {}         // NOLINT
   Value(DictPtr d) : v_(std::move(d)) {}         // NOLINT
   Value(IteratorPtr i) : v_(std::move(i)) {}     // NOLINT
+  Value(LoopPtr l) : v_(std::move(l)) {}         // NOLINT
 
   static Value MakeUndefined(std::string message) { return Value(Undefined{std::move(message)}); }
   // Build a list/tuple/dict; fails when nesting exceeds kMaxDepth (keeps every recursive walk bounded).
@@ -125,6 +134,7 @@ class Value {
   bool is_namespace() const { return std::holds_alternative<NamespacePtr>(v_); }
   bool is_function() const { return std::holds_alternative<FunctionPtr>(v_); }
   bool is_iterator() const { return std::holds_alternative<IteratorPtr>(v_); }
+  bool is_loop() const { return std::holds_alternative<LoopPtr>(v_); }
 
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const { return std::get<int64_t>(v_); }
@@ -135,6 +145,7 @@ class Value {
   Namespace& ns() const { return *std::get<NamespacePtr>(v_); }
   const Function& function() const { return *std::get<FunctionPtr>(v_); }
   const Iterator& iterator() const { return *std::get<IteratorPtr>(v_); }
+  const LoopState& loop() const { return *std::get<LoopPtr>(v_); }
   const Undefined& undefined() const { return std::get<Undefined>(v_); }
   const Storage& storage() const { return v_; }
 
@@ -142,7 +153,7 @@ class Value {
   int64_t ToInt() const;
   double ToDouble() const;
   int Depth() const;
-  // True for namespaces and functions and containers holding them. Namespaces refuse such values so that no
+  // True for namespaces, functions and loops and containers holding them. Namespaces refuse such values so that no
   // reference cycle (a leak, and endless repr) can form.
   bool HoldsReference() const;
 
