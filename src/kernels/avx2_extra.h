@@ -33,6 +33,10 @@ struct Q5_0Weights {
 template <int N> void DotQ5_0(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
   DotQ8Act<Q5_0Weights, N>(k, w, a, as, y, ys);
 }
+template <int N>
+void DotQ5_0Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8ActPair<Q5_0Weights, N>(k, w, ws, a, as, y, ys);
+}
 
 // Formats with a min (x = d * q + m, q unsigned) against Q8_1: d_w d_a sum(q a) + m_w s_a.
 struct Q4_1Weights {
@@ -177,7 +181,7 @@ void DotIq4Xs(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* 
 void FillAvx2All(KernelTable& t) {
   FillAvx2Table(t);
   FillAvx2Convert(t);
-  SetDot(t, DType::kQ5_0, INGOT_BY_ACTS(DotQ5_0));
+  SetDot(t, DType::kQ5_0, INGOT_BY_ACTS_PAIRED(DotQ5_0Pair, DotQ5_0));
   SetDot(t, DType::kQ4_1, INGOT_BY_ACTS(DotQ4_1));
   SetDot(t, DType::kQ5_1, INGOT_BY_ACTS(DotQ5_1));
   SetDot(t, DType::kQ2_K, INGOT_BY_ACTS(DotQ2K));

@@ -11,15 +11,16 @@
 
 namespace ingot::kernels {
 
-// Most activation rows one RowDotFn call handles: the weight row's blocks are unpacked once per call and
+// Most activation rows one DotTileFn call handles: each weight row's blocks are unpacked once per call and
 // reused for every activation row, which is where prefill gets its speed over a plain dot product. Measured
 // on AVX-512 (32 vector registers): K-quant GEMM +15-20% going from 4 to 8; AVX2 gains too despite spills.
 inline constexpr size_t kMaxActs = 8;
 
-// y[j * y_stride] = dot(w_row, activation row j) for j < n_act (1 <= n_act <= kMaxActs); activation row j
-// starts at act + j * act_stride and is in ActivationType(weight) format. k is a multiple of the block size.
-using RowDotFn = void (*)(size_t k, const uint8_t* w_row, const uint8_t* act, size_t act_stride, size_t n_act,
-                          float* y, size_t y_stride);
+// y[j * y_stride + i] = dot(weight row i, activation row j) for i < n_rows and j < n_act (1 <= n_act <=
+// kMaxActs). Weight row i starts at w + i * w_stride; activation row j at act + j * act_stride, in
+// ActivationType(weight) format. k is a multiple of the block size. Kernels may take weight rows in pairs.
+using DotTileFn = void (*)(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* act,
+                           size_t act_stride, size_t n_act, float* y, size_t y_stride);
 
 // Converts k floats (a multiple of the block size) to one activation row of a given type at dst (any address).
 // Every ISA must produce the same bytes as the scalar version.
@@ -28,7 +29,7 @@ using ConvertFn = void (*)(const float* x, uint8_t* dst, size_t k);
 inline constexpr size_t kNumTypeIds = 31;  // DType ids are below this
 
 struct KernelTable {
-  RowDotFn dot[kNumTypeIds] = {};         // indexed by weight type
+  DotTileFn dot[kNumTypeIds] = {};        // indexed by weight type
   ConvertFn convert[kNumTypeIds] = {};    // indexed by activation type (ActivationType of a weight type)
 };
 

@@ -128,28 +128,25 @@ void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
 }
 
 void Gemm(const GemmArgs& a) {
-  const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(a.weight_type)];
+  const DotTileFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(a.weight_type)];
   assert(GemmSupported(a.weight_type) && RowSizeOk(a.weight_type, a.k));
   // Rows are taken in groups small enough to stay in L1/L2 (16 rows of a 4096-wide Q4_0 matrix are 36 KiB)
   // while every group of kMaxActs activation rows passes over them.
   constexpr size_t kRowGroup = 16;
   for (size_t r0 = a.row_begin; r0 < a.row_end; r0 += kRowGroup) {
-    const size_t r1 = std::min(a.row_end, r0 + kRowGroup);
+    const size_t n_rows = std::min(a.row_end - r0, kRowGroup);
     for (size_t t0 = 0; t0 < a.m; t0 += kMaxActs) {
-      const size_t n_act = std::min(kMaxActs, a.m - t0);
-      const uint8_t* act = a.act + t0 * a.act_row_bytes;
-      for (size_t r = r0; r < r1; ++r) {
-        dot(a.k, a.w + r * a.w_row_bytes, act, a.act_row_bytes, n_act, a.y + t0 * a.y_stride + r, a.y_stride);
-      }
+      dot(a.k, a.w + r0 * a.w_row_bytes, a.w_row_bytes, n_rows, a.act + t0 * a.act_row_bytes, a.act_row_bytes,
+          std::min(kMaxActs, a.m - t0), a.y + t0 * a.y_stride + r0, a.y_stride);
     }
   }
 }
 
 float DotRow(DType weight_type, size_t k, const void* w_row, const void* act_row) {
   assert(GemmSupported(weight_type));
-  const RowDotFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(weight_type)];
+  const DotTileFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(weight_type)];
   float y = 0;
-  dot(k, static_cast<const uint8_t*>(w_row), static_cast<const uint8_t*>(act_row), 0, 1, &y, 1);
+  dot(k, static_cast<const uint8_t*>(w_row), 0, 1, static_cast<const uint8_t*>(act_row), 0, 1, &y, 1);
   return y;
 }
 

@@ -204,9 +204,11 @@ float DotIQ4XS(size_t k, const uint8_t* w, const uint8_t* a) {
 }
 
 template <float (*Dot)(size_t, const uint8_t*, const uint8_t*)>
-void RowDot(size_t k, const uint8_t* w, const uint8_t* act, size_t act_stride, size_t n_act, float* y,
-            size_t y_stride) {
-  for (size_t j = 0; j < n_act; ++j) y[j * y_stride] = Dot(k, w, act + j * act_stride);
+void RowDot(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* act, size_t act_stride,
+            size_t n_act, float* y, size_t y_stride) {
+  for (size_t i = 0; i < n_rows; ++i) {
+    for (size_t j = 0; j < n_act; ++j) y[j * y_stride + i] = Dot(k, w + i * w_stride, act + j * act_stride);
+  }
 }
 
 // Q8_0 / Q8_1 activations as llama.cpp's x86 build converts them: scale amax / 127, multiply by 127 / amax,
@@ -251,7 +253,7 @@ void FillScalar(KernelTable& t) {
   t.convert[static_cast<size_t>(DType::kQ8_K)] = ConvertReference<DType::kQ8_K>;
   t.convert[static_cast<size_t>(DType::kQ8_0)] = ConvertQ8<false>;
   t.convert[static_cast<size_t>(DType::kQ8_1)] = ConvertQ8<true>;
-  auto set = [&t](DType type, RowDotFn fn) { t.dot[static_cast<size_t>(type)] = fn; };
+  auto set = [&t](DType type, DotTileFn fn) { t.dot[static_cast<size_t>(type)] = fn; };
   set(DType::kF32, RowDot<DotF32>);
   set(DType::kF16, RowDot<DotF16>);
   set(DType::kBF16, RowDot<DotBF16>);

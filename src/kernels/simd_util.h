@@ -43,29 +43,45 @@ inline void UnpackK4(const uint8_t* q, uint8_t* sc, uint8_t* m) {
 constexpr size_t kQ8KQs = 4;
 constexpr size_t kQ8KSums = 4 + quant::kQK_K;
 
-// Expands a kernel templated on the number of activation rows (a FixedActsFn per count) into a RowDotFn.
-using FixedActsFn = void (*)(size_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
-template <FixedActsFn F1, FixedActsFn F2, FixedActsFn F3, FixedActsFn F4, FixedActsFn F5, FixedActsFn F6,
-          FixedActsFn F7, FixedActsFn F8>
-void ByActs(size_t k, const uint8_t* w, const uint8_t* act, size_t act_stride, size_t n_act, float* y,
-            size_t y_stride) {
-  static_assert(kMaxActs == 8);
-  switch (n_act) {
-    case 1: return F1(k, w, act, act_stride, y, y_stride);
-    case 2: return F2(k, w, act, act_stride, y, y_stride);
-    case 3: return F3(k, w, act, act_stride, y, y_stride);
-    case 4: return F4(k, w, act, act_stride, y, y_stride);
-    case 5: return F5(k, w, act, act_stride, y, y_stride);
-    case 6: return F6(k, w, act, act_stride, y, y_stride);
-    case 7: return F7(k, w, act, act_stride, y, y_stride);
-    default: return F8(k, w, act, act_stride, y, y_stride);
-  }
+// A kernel for one weight row and a fixed number of activation rows (its template argument).
+using FixedActsFn = void (*)(size_t k, const uint8_t* w, const uint8_t* act, size_t act_stride, float* y,
+                             size_t y_stride);
+// The same for two weight rows (w and w + w_stride; outputs y[j * y_stride] and y[j * y_stride + 1]).
+using FixedActsPairFn = void (*)(size_t k, const uint8_t* w, size_t w_stride, const uint8_t* act,
+                                 size_t act_stride, float* y, size_t y_stride);
+
+template <typename Fn, Fn... kFns>
+struct ByActCount {
+  static_assert(sizeof...(kFns) == kMaxActs);
+  static constexpr Fn kTable[kMaxActs] = {kFns...};
+};
+
+// Expands one-row kernels templated on the activation count into a DotTileFn.
+template <FixedActsFn... kFns>
+void ByActs(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* act, size_t act_stride,
+            size_t n_act, float* y, size_t y_stride) {
+  const FixedActsFn fn = ByActCount<FixedActsFn, kFns...>::kTable[n_act - 1];
+  for (size_t i = 0; i < n_rows; ++i) fn(k, w + i * w_stride, act, act_stride, y + i, y_stride);
 }
 
-#define INGOT_BY_ACTS(kernel) \
-  ByActs<kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>>
+// Same, with a two-row kernel for pairs of weight rows (sharing activation loads) and the one-row kernel for
+// an odd last row. Template arguments: the kMaxActs pair kernels, then the kMaxActs one-row kernels.
+template <typename Pairs, typename Singles>
+void ByActsPaired(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* act,
+                  size_t act_stride, size_t n_act, float* y, size_t y_stride) {
+  const FixedActsPairFn pair = Pairs::kTable[n_act - 1];
+  size_t i = 0;
+  for (; i + 2 <= n_rows; i += 2) pair(k, w + i * w_stride, w_stride, act, act_stride, y + i, y_stride);
+  if (i < n_rows) Singles::kTable[n_act - 1](k, w + i * w_stride, act, act_stride, y + i, y_stride);
+}
 
-inline void SetDot(KernelTable& t, DType type, RowDotFn fn) { t.dot[static_cast<size_t>(type)] = fn; }
+#define INGOT_ACT_COUNTS(kernel) kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>
+#define INGOT_BY_ACTS(kernel) ByActs<INGOT_ACT_COUNTS(kernel)>
+#define INGOT_BY_ACTS_PAIRED(pair_kernel, kernel)                                   \
+  ByActsPaired<ByActCount<FixedActsPairFn, INGOT_ACT_COUNTS(pair_kernel)>, \
+               ByActCount<FixedActsFn, INGOT_ACT_COUNTS(kernel)>>
+
+inline void SetDot(KernelTable& t, DType type, DotTileFn fn) { t.dot[static_cast<size_t>(type)] = fn; }
 
 }  // namespace
 }  // namespace ingot::kernels
