@@ -47,11 +47,13 @@ struct GemmArgs {
 
 // y[t, r] = dot(W[r, :], act[t, :]) for r in [row_begin, row_end), t in [0, m). Thread-safe; no allocation.
 // Weight rows are taken 16 at a time; each weight row's blocks are unpacked once for up to 8 activation rows
-// (so m = 1 is a bandwidth-bound GEMV and prefill reuses every unpacked block 8 times). Callers split the
-// rows across threads. GemmSupported(weight_type) must hold and k must fill whole blocks.
+// (so m = 1 is a bandwidth-bound GEMV and prefill reuses every unpacked block 8 times), and the 32-element
+// formats take weight rows in pairs. Callers split the rows across threads; a row's result is the same
+// whatever the split. GemmSupported(weight_type) must hold and k must fill whole blocks.
 void Gemm(const GemmArgs& args);
 
-// Single dot product of one weight row with one converted activation row (the scalar twin of Gemm).
+// Single dot product of one weight row with one converted activation row, with the active ISA; bit-identical
+// to the corresponding Gemm output (Gemm results never depend on the row range or on m).
 float DotRow(DType weight_type, size_t k, const void* w_row, const void* act_row);
 
 }  // namespace ingot::kernels
