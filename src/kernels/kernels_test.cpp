@@ -164,12 +164,18 @@ TEST_P(IsaVsScalar, ReferenceGemmIsFloatDotWithinActivationBound) {
   SetActiveIsa(BestIsa());
 }
 
+// DotRow (one row, one activation) gives Gemm's bits for any row of a pair and any activation of a tile.
 TEST_P(IsaVsScalar, DotRowEqualsGemmRow) {
   const DType t = GetParam();
-  const Problem p(t, 7 * std::max<size_t>(BlockElems(t), 32), 1, 2, 3, 1, 5);
+  const Problem p(t, 7 * std::max<size_t>(BlockElems(t), 32), 5, 2, 3, 1, 5);
   const auto y = p.Run(BestIsa());
-  const float d = DotRow(t, p.k, p.w_buf.data() + p.w_offset + p.w_row_bytes, p.act_buf.data() + p.act_offset);
-  EXPECT_EQ(d, y[1]);
+  for (size_t r = 0; r < p.rows; ++r) {
+    for (size_t j = 0; j < p.m; ++j) {
+      const float d = DotRow(t, p.k, p.w_buf.data() + p.w_offset + r * p.w_row_bytes,
+                             p.act_buf.data() + p.act_offset + j * p.act_row_bytes);
+      EXPECT_EQ(d, y[j * p.rows + r]) << "row " << r << " activation " << j;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllWeightTypes, IsaVsScalar, ::testing::ValuesIn(kWeightTypes),
