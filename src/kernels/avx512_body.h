@@ -49,23 +49,46 @@ struct Bf16Elems {
   }
 };
 
+// Float dots. One accumulator per (weight row, activation row), blocks of 16 in order, then the tail with an
+// explicit fma: the pair kernel repeats exactly these operations per row, so pairing never changes a result.
+template <typename E>
+float FinishFloat(__m512 acc, size_t i, size_t k, const uint8_t* w, const uint8_t* a) {
+  float sum = _mm512_reduce_add_ps(acc);
+  for (size_t t = i; t < k; ++t) {
+    sum = __builtin_fmaf(E::Load1(w + t * E::kBytes), E::Load1(a + t * E::kBytes), sum);
+  }
+  return sum;
+}
+
 template <typename E, int N>
 void DotFloat(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
-  __m512 acc[N][2];
-  for (int j = 0; j < N; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
   size_t i = 0;
-  for (; i + 32 <= k; i += 32) {
-    const __m512 w0 = E::Load16(w + i * E::kBytes), w1 = E::Load16(w + (i + 16) * E::kBytes);
+  for (; i + 16 <= k; i += 16) {
+    const __m512 w0 = E::Load16(w + i * E::kBytes);
+    for (int j = 0; j < N; ++j) acc[j] = _mm512_fmadd_ps(w0, E::Load16(act + j * as + i * E::kBytes), acc[j]);
+  }
+  for (int j = 0; j < N; ++j) y[j * ys] = FinishFloat<E>(acc[j], i, k, w, act + j * as);
+}
+
+// Two weight rows share every activation load (and its conversion): GEMM reads half the activation bytes.
+template <typename E, int N>
+void DotFloatPair(size_t k, const uint8_t* w, size_t ws, const uint8_t* act, size_t as, float* y, size_t ys) {
+  __m512 acc0[N], acc1[N];
+  for (int j = 0; j < N; ++j) acc0[j] = acc1[j] = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const __m512 w0 = E::Load16(w + i * E::kBytes), w1 = E::Load16(w + ws + i * E::kBytes);
     for (int j = 0; j < N; ++j) {
-      const uint8_t* a = act + j * as + i * E::kBytes;
-      acc[j][0] = _mm512_fmadd_ps(w0, E::Load16(a), acc[j][0]);
-      acc[j][1] = _mm512_fmadd_ps(w1, E::Load16(a + 16 * E::kBytes), acc[j][1]);
+      const __m512 a = E::Load16(act + j * as + i * E::kBytes);
+      acc0[j] = _mm512_fmadd_ps(w0, a, acc0[j]);
+      acc1[j] = _mm512_fmadd_ps(w1, a, acc1[j]);
     }
   }
   for (int j = 0; j < N; ++j) {
-    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[j][0], acc[j][1]));
-    for (size_t t = i; t < k; ++t) sum += E::Load1(w + t * E::kBytes) * E::Load1(act + j * as + t * E::kBytes);
-    y[j * ys] = sum;
+    y[j * ys] = FinishFloat<E>(acc0[j], i, k, w, act + j * as);
+    y[j * ys + 1] = FinishFloat<E>(acc1[j], i, k, w + ws, act + j * as);
   }
 }
 
@@ -78,9 +101,19 @@ template <int N> void DotF16(size_t k, const uint8_t* w, const uint8_t* a, size_
 template <int N> void DotBF16(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
   DotFloat<Bf16Elems, N>(k, w, a, as, y, ys);
 }
+template <int N>
+void DotF32Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloatPair<F32Elems, N>(k, w, ws, a, as, y, ys);
+}
+template <int N>
+void DotF16Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloatPair<F16Elems, N>(k, w, ws, a, as, y, ys);
+}
+template <int N>
+void DotBF16Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotFloatPair<Bf16Elems, N>(k, w, ws, a, as, y, ys);
+}
 
-// Q4_K / Q5_K against Q8_K: each 64-element chunk c becomes one vector [sub-block 2c | sub-block 2c+1] that
-// lines up with 64 contiguous activation bytes.
 // Lane l (of 32 int16 lanes) of chunk c takes scale 2c + l / 16: the chunk is [sub-block 2c | 2c + 1].
 alignas(64) constexpr int16_t kChunkScaleIdx[4][32] = {
     {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
@@ -88,6 +121,8 @@ alignas(64) constexpr int16_t kChunkScaleIdx[4][32] = {
     {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
     {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}};
 
+// Q4_K / Q5_K against Q8_K: each 64-element chunk c becomes one vector [sub-block 2c | sub-block 2c+1] that
+// lines up with 64 contiguous activation bytes.
 template <bool kFiveBit, int N>
 void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
   using Block = std::conditional_t<kFiveBit, quant::BlockQ5_K, quant::BlockQ4_K>;
@@ -199,9 +234,9 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
 
 void FillAvx512Table(KernelTable& t) {
   FillAvx2All(t);  // 256-bit kernels, compiled here with this build's flags
-  SetDot(t, DType::kF32, INGOT_BY_ACTS(v512::DotF32));
-  SetDot(t, DType::kF16, INGOT_BY_ACTS(v512::DotF16));
-  SetDot(t, DType::kBF16, INGOT_BY_ACTS(v512::DotBF16));
+  SetDot(t, DType::kF32, INGOT_BY_ACTS_PAIRED(v512::DotF32Pair, v512::DotF32));
+  SetDot(t, DType::kF16, INGOT_BY_ACTS_PAIRED(v512::DotF16Pair, v512::DotF16));
+  SetDot(t, DType::kBF16, INGOT_BY_ACTS_PAIRED(v512::DotBF16Pair, v512::DotBF16));
   SetDot(t, DType::kQ4_K, INGOT_BY_ACTS(v512::DotQ4K));
   SetDot(t, DType::kQ5_K, INGOT_BY_ACTS(v512::DotQ5K));
   SetDot(t, DType::kQ6_K, INGOT_BY_ACTS(v512::DotQ6K));

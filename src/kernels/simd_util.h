@@ -50,6 +50,7 @@ using FixedActsFn = void (*)(size_t k, const uint8_t* w, const uint8_t* act, siz
 using FixedActsPairFn = void (*)(size_t k, const uint8_t* w, size_t w_stride, const uint8_t* act,
                                  size_t act_stride, float* y, size_t y_stride);
 
+// The kernels for 1..kMaxActs activation rows, indexed by count - 1.
 template <typename Fn, Fn... kFns>
 struct ByActCount {
   static_assert(sizeof...(kFns) == kMaxActs);
@@ -65,7 +66,7 @@ void ByActs(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const ui
 }
 
 // Same, with a two-row kernel for pairs of weight rows (sharing activation loads) and the one-row kernel for
-// an odd last row. Template arguments: the kMaxActs pair kernels, then the kMaxActs one-row kernels.
+// an odd last row. Both arguments are ByActCount tables.
 template <typename Pairs, typename Singles>
 void ByActsPaired(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* act,
                   size_t act_stride, size_t n_act, float* y, size_t y_stride) {
@@ -75,9 +76,11 @@ void ByActsPaired(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, co
   if (i < n_rows) Singles::kTable[n_act - 1](k, w + i * w_stride, act, act_stride, y + i, y_stride);
 }
 
-#define INGOT_ACT_COUNTS(kernel) kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>
+// The DotTileFn of a kernel template (and of a pair-kernel template) over every activation count.
+#define INGOT_ACT_COUNTS(kernel) \
+  kernel<1>, kernel<2>, kernel<3>, kernel<4>, kernel<5>, kernel<6>, kernel<7>, kernel<8>
 #define INGOT_BY_ACTS(kernel) ByActs<INGOT_ACT_COUNTS(kernel)>
-#define INGOT_BY_ACTS_PAIRED(pair_kernel, kernel)                                   \
+#define INGOT_BY_ACTS_PAIRED(pair_kernel, kernel)                           \
   ByActsPaired<ByActCount<FixedActsPairFn, INGOT_ACT_COUNTS(pair_kernel)>, \
                ByActCount<FixedActsFn, INGOT_ACT_COUNTS(kernel)>>
 
