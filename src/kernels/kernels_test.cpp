@@ -212,7 +212,8 @@ TEST(Kernels, GemmWritesOnlyItsRowRange) {
       for (size_t t = 0; t < p.m; ++t) {
         for (size_t r = 0; r < y_stride; ++r) {
           const float want = r >= 3 && r < 18 ? full[t * p.rows + r] : -7.0f;
-          ASSERT_EQ(y[t * y_stride + r], want) << DTypeName(type) << " " << IsaName(isa) << " t=" << t << " r=" << r;
+          ASSERT_EQ(y[t * y_stride + r], want)
+              << DTypeName(type) << " " << IsaName(isa) << " t=" << t << " r=" << r;
         }
       }
     }
