@@ -114,17 +114,17 @@ Value Interp::EvalBinary(const Expr& e, const ScopePtr& scope) {
     CheckSize(s.size());
     return Value(std::move(s));
   }
+  if (op == "%" && a.is_string()) {
+    std::string s = PercentFormat(a.str(), b);
+    CheckSize(s.size());
+    return Value(std::move(s));
+  }
   RequireDefined(a);
   RequireDefined(b);
   if (op == "+") {
     Value r = Add(a, b);
     if (r.is_string()) CheckSize(r.str().size());
     return r;
-  }
-  if (op == "%" && a.is_string()) {
-    std::string s = PercentFormat(a.str(), b);
-    CheckSize(s.size());
-    return Value(std::move(s));
   }
   if (op == "*" && (a.is_string() || a.is_list() || b.is_string() || b.is_list())) {
     const Value& seq = (a.is_string() || a.is_list()) ? a : b;
@@ -335,7 +335,10 @@ bool Contains(const Value& container, const Value& item) {
     }
     return false;
   }
-  if (container.is_dict()) return container.dict().Find(item) != nullptr;
+  if (container.is_dict()) {
+    if ((item.is_list() && !item.list().is_tuple) || item.is_dict()) Fail("unhashable type: " + Quoted(TypeName(item)));
+    return container.dict().Find(item) != nullptr;
+  }
   if (container.is_iterator()) {
     for (const Value& v : Iterate(container)) {
       if (Equals(v, item)) return true;

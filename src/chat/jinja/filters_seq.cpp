@@ -20,13 +20,14 @@ Value GetAttrPath(Interp& in, const Value& item, const std::string& path) {
 namespace {
 
 // Builds the items of a lazy jinja2 filter result; errors are kept for when the iterator is consumed.
+// `name` is the jinja2 generator function, which repr() shows.
 template <typename Build>
-Value Lazy(Build build, const char* type = "generator") {
+Value Lazy(const char* name, Build build) {
   try {
-    return Value::MakeIterator(build(), type);
+    return Value::MakeIterator(build(), "generator", name);
   } catch (const Error& e) {
     if (e.limit || e.raised) throw;
-    return Value::MakeFailedIterator(e.message);
+    return Value::MakeFailedIterator(e.message, name);
   }
 }
 
@@ -135,7 +136,7 @@ Value FilterDictsort(Interp& in, const Value& v, CallArgs& args) {
 
 Value FilterItems(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("items", args, {});
-  return Lazy([&] {
+  return Lazy("do_items", [&] {
     std::vector<Value> items;
     if (v.is_undefined()) return items;
     if (!v.is_dict()) Fail("Can only get item pairs from a mapping.");
@@ -146,7 +147,7 @@ Value FilterItems(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterUnique(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("unique", args, {{"case_sensitive", Value(false)}, {"attribute", Value(None{})}});
-  return Lazy([&] {
+  return Lazy("sync_do_unique", [&] {
     std::vector<Value> out;
     std::vector<Value> seen;
     for (const Value& item : Iterate(v)) {
@@ -207,7 +208,8 @@ Value FilterMap(Interp& in, const Value& v, CallArgs& args) {
     }
   }
   if (!attribute && args.positional.empty()) Fail("map requires a filter argument");
-  return Lazy([&] {
+  return Lazy("sync_do_map", [&] {
+    if (!Truthy(v)) return out;  // jinja2 maps nothing over a falsy value
     for (const Value& item : Iterate(v)) {
       if (attribute) {
         Value x = GetAttrPath(in, item, *attribute);
@@ -234,8 +236,9 @@ Value SelectImpl(Interp& in, const Value& v, CallArgs& args, bool by_attr, bool 
   }
   std::optional<std::string> test;
   if (next < args.positional.size()) test = Str(args.positional[next++]);
-  return Lazy([&] {
+  return Lazy("select_or_reject", [&] {
   std::vector<Value> out;
+  if (!Truthy(v)) return out;  // jinja2 selects nothing from a falsy value
   for (const Value& item : Iterate(v)) {
     Value x = by_attr ? GetAttrPath(in, item, attribute) : item;
     bool passed;
@@ -266,7 +269,7 @@ Value FilterBatch(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("batch", args, {{"linecount", Value()}, {"fill_with", Value(None{})}});
   if (!a[0].is_int() || a[0].as_int() <= 0) Fail("batch: linecount must be a positive integer");
   size_t n = static_cast<size_t>(a[0].as_int());
-  return Lazy([&] {
+  return Lazy("do_batch", [&] {
     std::vector<Value> rows;
     std::vector<Value> row;
     for (const Value& item : Iterate(v)) {

@@ -147,8 +147,9 @@ std::string PercentFormat(const std::string& fmt, const Value& args) {
     if (spec.align == '\0') spec.align = '>';
     out += Pad(Convert(*value, spec), spec, numeric);
   }
-  // Python skips this check for arguments with __getitem__ (dicts, lists): they might be used as mappings.
-  bool mapping_like = args.is_dict() || (args.is_list() && !args.list().is_tuple);
+  // Python skips this check for arguments with __getitem__ (dicts, lists, jinja2's Undefined): they might be
+  // used as mappings.
+  bool mapping_like = args.is_dict() || args.is_undefined() || (args.is_list() && !args.list().is_tuple);
   if (!mapping_like && next < positional.size()) Fail("not all arguments converted during string formatting");
   return out;
 }

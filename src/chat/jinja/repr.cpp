@@ -115,7 +115,11 @@ std::string Repr(const Value& v) {
     out += "}";
     return v.is_dict() ? out : "<Namespace " + out + ">";
   }
-  if (v.is_iterator()) return "<" + v.iterator().type + " object>";
+  if (v.is_iterator()) {
+    // Python prints the object's address; any fixed one keeps output deterministic.
+    const Iterator& it = v.iterator();
+    return "<" + it.type + " object" + (it.name.empty() ? "" : " " + it.name) + " at 0x7f0000000000>";
+  }
   if (v.is_loop()) {
     return "<LoopContext " + std::to_string(v.loop().index0 + 1) + "/" +
            std::to_string(v.loop().items->size()) + ">";

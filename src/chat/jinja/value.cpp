@@ -61,7 +61,7 @@ Value Value::MakeDict(std::vector<std::pair<Value, Value>> entries, bool keys_un
   return Value(DictPtr(std::move(dict)));
 }
 
-Value Value::MakeIterator(std::vector<Value> items, std::string type) {
+Value Value::MakeIterator(std::vector<Value> items, std::string type, std::string name) {
   auto it = std::make_shared<Iterator>();
   int depth = 0;
   for (const Value& item : items) {
@@ -71,13 +71,15 @@ Value Value::MakeIterator(std::vector<Value> items, std::string type) {
   if (depth + 1 > kMaxDepth) FailLimit("value nesting too deep");
   it->items = std::move(items);
   it->type = std::move(type);
+  it->name = std::move(name);
   it->depth = depth + 1;
   return Value(IteratorPtr(std::move(it)));
 }
 
-Value Value::MakeFailedIterator(std::string error) {
+Value Value::MakeFailedIterator(std::string error, std::string name) {
   auto it = std::make_shared<Iterator>();
   it->type = "generator";
+  it->name = std::move(name);
   it->error = std::move(error);
   return Value(IteratorPtr(std::move(it)));
 }

@@ -48,6 +48,7 @@ struct List {
 struct Iterator {
   std::vector<Value> items;
   std::string type;   // "generator", "list_reverseiterator", ...
+  std::string name;   // generator function, shown by repr: "<generator object do_items at 0x...>"
   std::string error;  // non-empty: consuming the iterator fails with this message
   int depth = 1;
   bool has_ref = false;
@@ -118,8 +119,8 @@ class Value {
   static Value MakeList(std::vector<Value> items, bool is_tuple = false);
   // Later duplicates of a key replace earlier ones (as in Python) unless the caller knows keys are unique.
   static Value MakeDict(std::vector<std::pair<Value, Value>> entries, bool keys_unique = false);
-  static Value MakeIterator(std::vector<Value> items, std::string type = "generator");
-  static Value MakeFailedIterator(std::string error);
+  static Value MakeIterator(std::vector<Value> items, std::string type, std::string name = "");
+  static Value MakeFailedIterator(std::string error, std::string name);
   static Value MakeFunction(std::string name, std::function<Value(Interp&, CallArgs&)> fn);
 
   bool is_undefined() const { return std::holds_alternative<Undefined>(v_); }
