@@ -74,6 +74,42 @@ template <int N> void DotQ5_1(size_t k, const uint8_t* w, const uint8_t* a, size
   DotQ8_1Act<Q5_1Weights, N>(k, w, a, as, y, ys);
 }
 
+// The 16 signed 6-bit Q3_K scales (minus 32) as int16 lanes, unpacked four at a time in 32-bit words: scale i
+// has its low 4 bits in nibble i / 8 of byte i % 8 and its top 2 bits at bits 2 * (i / 4) of byte 8 + i % 4.
+__m256i Q3KScales16(const uint8_t* packed) {
+  const uint32_t a0 = LoadU32(packed), a1 = LoadU32(packed + 4), hi = LoadU32(packed + 8);
+  const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+  const __m128i s8 = _mm_setr_epi32(static_cast<int>((a0 & m4) | ((hi & m2) << 4)),
+                                    static_cast<int>((a1 & m4) | (((hi >> 2) & m2) << 4)),
+                                    static_cast<int>(((a0 >> 4) & m4) | (((hi >> 4) & m2) << 4)),
+                                    static_cast<int>(((a1 >> 4) & m4) | (((hi >> 6) & m2) << 4)));
+  return _mm256_cvtepi8_epi16(_mm_sub_epi8(s8, _mm_set1_epi8(32)));
+}
+
+// Q2_K scales (low nibbles) or mins (high nibbles) as 16 int16 lanes.
+__m256i Q2KNibbles16(const uint8_t* scales, bool high) {
+  __m128i v = Load128(scales);
+  if (high) v = _mm_srli_epi16(v, 4);
+  return _mm256_cvtepu8_epi16(_mm_and_si128(v, _mm_set1_epi8(0x0F)));
+}
+
+// Per-16-element scales of a Q2_K / Q3_K block and the weights of its Q8_K block sums (Q2_K's mins, or 4 x
+// scale for Q3_K's -4 offset), with the float factors of both terms.
+struct Q23KScales {
+  __m256i scales16, coef16;
+  float d, d_offset;
+};
+template <bool kThreeBit>
+Q23KScales DecodeQ23KScales(const uint8_t* wb) {
+  if constexpr (kThreeBit) {
+    const __m256i scales16 = Q3KScales16(wb + 96);
+    const float d = Half(LoadU16(wb + 108));
+    return {scales16, _mm256_slli_epi16(scales16, 2), d, d};
+  } else {
+    return {Q2KNibbles16(wb, false), Q2KNibbles16(wb, true), Half(LoadU16(wb + 80)), Half(LoadU16(wb + 82))};
+  }
+}
+
 // Q2_K and Q3_K against Q8_K: 2 low bits per element at bits 2j of qs[32h + l] for element 128h + 32j + l,
 // scales per 16 elements. Q3_K codes are made unsigned (low + 4 * high bit, 0..7) and the -4 offset comes
 // back through the activation block sums, like Q2_K's mins.
@@ -87,26 +123,9 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   for (int j = 0; j < N; ++j) acc[j] = offsets[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
-    int scales[16];
-    alignas(32) int16_t coef[16];
-    float d, d_offset;
-    if constexpr (kThreeBit) {
-      for (int i = 0; i < 16; ++i) {
-        const int lo = (wb[96 + i % 8] >> (4 * (i / 8))) & 0xF;
-        const int hi = (wb[96 + 8 + i % 4] >> (2 * (i / 4))) & 3;
-        scales[i] = (lo | (hi << 4)) - 32;
-        coef[i] = static_cast<int16_t>(4 * scales[i]);
-      }
-      d = d_offset = Half(LoadU16(wb + 108));
-    } else {
-      for (int i = 0; i < 16; ++i) {
-        scales[i] = wb[i] & 0xF;
-        coef[i] = static_cast<int16_t>(wb[i] >> 4);
-      }
-      d = Half(LoadU16(wb + 80));
-      d_offset = Half(LoadU16(wb + 82));
-    }
-    const __m256i coef16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(coef));
+    const Q23KScales sc = DecodeQ23KScales<kThreeBit>(wb);
+    alignas(32) int16_t scales[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(scales), sc.scales16);
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     const __m256i hmask = kThreeBit ? Load256(wb) : _mm256_setzero_si256();
@@ -120,8 +139,7 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
           q = _mm256_or_si256(q, _mm256_and_si256(high, _mm256_set1_epi8(4)));
         }
         const int s = 8 * h + 2 * jj;
-        const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(scales[s + 1])),
-                                            _mm_set1_epi16(static_cast<int16_t>(scales[s])));
+        const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scales[s + 1]), _mm_set1_epi16(scales[s]));
         for (int j = 0; j < N; ++j) {
           const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 128 * h + 32 * jj;
           isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(_mm256_maddubs_epi16(q, Load256(aq)), sv));
@@ -131,9 +149,9 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
     for (int j = 0; j < N; ++j) {
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
       const float da = LoadF32(ab);
-      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(d * da), acc[j]);
-      const __m256 o = _mm256_cvtepi32_ps(BsumsDot(ab, coef16));
-      offsets[j] = _mm256_fmadd_ps(o, _mm256_set1_ps(d_offset * da), offsets[j]);
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_set1_ps(sc.d * da), acc[j]);
+      const __m256 o = _mm256_cvtepi32_ps(BsumsDot(ab, sc.coef16));
+      offsets[j] = _mm256_fmadd_ps(o, _mm256_set1_ps(sc.d_offset * da), offsets[j]);
     }
   }
   for (int j = 0; j < N; ++j) y[j * ys] = Hsum(_mm256_sub_ps(acc[j], offsets[j]));

@@ -1,5 +1,5 @@
 // AVX-512 kernels, included by kernels_avx512.cpp (F/BW/VL) and kernels_avx512_vnni.cpp (adds VNNI), each
-// compiled with its own flags: 512-bit float, Q4_K, Q5_K and Q6_K dots; every other format uses the 256-bit
+// compiled with its own flags: 512-bit float and Q2_K..Q6_K dots; every other format uses the 256-bit
 // kernels of avx2_body.h / avx2_extra.h compiled here (a 32-element block is 256 bits; with VNNI their byte
 // dot is a single vpdpbusd). The VNNI build uses vpdpwssd where the plain build uses vpmaddwd + vpaddd.
 // Everything has internal linkage.
@@ -180,16 +180,79 @@ template <int N> void DotQ5K(size_t k, const uint8_t* w, const uint8_t* a, size_
   DotQ45K<true, N>(k, w, a, as, y, ys);
 }
 
+// For formats with a scale per 16 elements, taken 128 elements (8 scales) at a time as two 512-bit vectors:
+// lane l (of 32 int16 lanes, 2 elements each) of vector v uses scale 4v + l / 8.
+alignas(64) constexpr int16_t kHalfScaleIdx[2][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7}};
+
+// Q2_K / Q3_K against Q8_K (see DotQ23K in avx2_extra.h): per 128-element half, the 2-bit fields at shifts
+// 0 and 2 of its 32 qs bytes are elements 0..63, those at shifts 4 and 6 elements 64..127.
+template <bool kThreeBit, int N>
+void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  using Block = std::conditional_t<kThreeBit, quant::BlockQ3_K, quant::BlockQ2_K>;
+  constexpr size_t kQs = kThreeBit ? 32 : 16;
+  const __m256i low2 = _mm256_set1_epi8(3);
+  const __m512i idx0 = _mm512_load_si512(kHalfScaleIdx[0]), idx1 = _mm512_load_si512(kHalfScaleIdx[1]);
+  __m512 acc[N];
+  __m256 offsets[N];
+  for (int j = 0; j < N; ++j) {
+    acc[j] = _mm512_setzero_ps();
+    offsets[j] = _mm256_setzero_ps();
+  }
+  for (size_t b = 0; b < k / quant::kQK_K; ++b) {
+    const uint8_t* wb = w + b * sizeof(Block);
+    const Q23KScales sc = DecodeQ23KScales<kThreeBit>(wb);
+    __m512i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
+    const __m256i hm = kThreeBit ? Load256(wb) : _mm256_setzero_si256();
+    const __m512i hm2 = Join(hm, hm);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qs = Load256(wb + kQs + 32 * h);
+      __m512i v[2] = {Join(_mm256_and_si256(qs, low2), _mm256_and_si256(_mm256_srli_epi16(qs, 2), low2)),
+                      Join(_mm256_and_si256(_mm256_srli_epi16(qs, 4), low2),
+                           _mm256_and_si256(_mm256_srli_epi16(qs, 6), low2))};
+      if constexpr (kThreeBit) {
+        for (int p = 0; p < 2; ++p) {
+          const int bit = 4 * h + 2 * p;  // hmask bit of the first 32 elements of v[p]
+          const __m512i bits = Join(_mm256_set1_epi8(static_cast<char>(1 << bit)),
+                                    _mm256_set1_epi8(static_cast<char>(1 << (bit + 1))));
+          v[p] = _mm512_mask_add_epi8(v[p], _mm512_test_epi8_mask(hm2, bits), v[p], _mm512_set1_epi8(4));
+        }
+      }
+      const __m128i half = h == 0 ? _mm256_castsi256_si128(sc.scales16) : _mm256_extracti128_si256(sc.scales16, 1);
+      const __m512i sc16 = _mm512_castsi128_si512(half);
+      const __m512i s0 = _mm512_permutexvar_epi16(idx0, sc16), s1 = _mm512_permutexvar_epi16(idx1, sc16);
+      for (int j = 0; j < N; ++j) {
+        const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 128 * h;
+        isum[j] = DotBytesScaled(isum[j], v[0], Load512(aq), s0);
+        isum[j] = DotBytesScaled(isum[j], v[1], Load512(aq + 64), s1);
+      }
+    }
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
+      const float da = LoadF32(ab);
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_set1_ps(sc.d * da), acc[j]);
+      const __m256 o = _mm256_cvtepi32_ps(BsumsDot(ab, sc.coef16));
+      offsets[j] = _mm256_fmadd_ps(o, _mm256_set1_ps(sc.d_offset * da), offsets[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - Hsum(offsets[j]);
+}
+
+template <int N> void DotQ2K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ23K<false, N>(k, w, a, as, y, ys);
+}
+template <int N> void DotQ3K(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ23K<true, N>(k, w, a, as, y, ys);
+}
+
 // Q6_K against Q8_K. For each 128-element half, the low nibbles of its 64 ql bytes are elements 0..63 and the
 // high nibbles elements 64..127, so two 512-bit vectors cover the half; scales are per 16 elements.
 template <int N>
 void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
   const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(3);
-  // Lane l (of 32 int16 lanes, 2 elements each) of vector v uses scale 4v + l / 8 within the half.
-  alignas(64) static constexpr int16_t kScaleIdx[2][32] = {
-      {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-      {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7}};
-  const __m512i idx0 = _mm512_load_si512(kScaleIdx[0]), idx1 = _mm512_load_si512(kScaleIdx[1]);
+  const __m512i idx0 = _mm512_load_si512(kHalfScaleIdx[0]), idx1 = _mm512_load_si512(kHalfScaleIdx[1]);
   __m512 acc[N];
   __m256 offsets[N];
   for (int j = 0; j < N; ++j) {
@@ -240,6 +303,8 @@ void FillAvx512Table(KernelTable& t) {
   SetDot(t, DType::kQ4_K, INGOT_BY_ACTS(v512::DotQ4K));
   SetDot(t, DType::kQ5_K, INGOT_BY_ACTS(v512::DotQ5K));
   SetDot(t, DType::kQ6_K, INGOT_BY_ACTS(v512::DotQ6K));
+  SetDot(t, DType::kQ2_K, INGOT_BY_ACTS(v512::DotQ2K));
+  SetDot(t, DType::kQ3_K, INGOT_BY_ACTS(v512::DotQ3K));
 }
 
 }  // namespace
