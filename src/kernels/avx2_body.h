@@ -35,10 +35,23 @@ __m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<cons
 // 16-element group), added pairwise into 8 int32 lanes.
 __m256i BsumsDot(const uint8_t* q8k, __m256i coef) { return _mm256_madd_epi16(Load256(q8k + kQ8KSums), coef); }
 
-// Q4_K / Q5_K mins (8 bytes) as 16 int16 lanes, each repeated for the two 16-element groups of its sub-block.
-__m256i MinsPerGroup(const uint8_t* mins) {
-  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mins));
-  return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+// Q4_K / Q5_K: the 8 6-bit scales (bytes 0-7) and mins (bytes 8-15) from the 12 packed bytes (layout in
+// quant/blocks.h), four at a time in 32-bit words: sub-blocks 0-3 are the low 6 bits of bytes 0-3 (scales)
+// and 4-7 (mins); sub-blocks 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2 bits
+// from the top of bytes 0-7. Built in registers: no narrow stores read back wide.
+__m128i K4ScalesMins(const uint8_t* q) {
+  uint32_t w[3];
+  __builtin_memcpy(w, q, 12);
+  const uint32_t sc_lo = w[0] & 0x3f3f3f3fu, m_lo = w[1] & 0x3f3f3f3fu;
+  const uint32_t sc_hi = (w[2] & 0x0f0f0f0fu) | (((w[0] >> 6) & 0x03030303u) << 4);
+  const uint32_t m_hi = ((w[2] >> 4) & 0x0f0f0f0fu) | (((w[1] >> 6) & 0x03030303u) << 4);
+  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(m_lo),
+                        static_cast<int>(m_hi));
+}
+
+// The mins of K4ScalesMins as 16 int16 lanes, each repeated for the two 16-element groups of its sub-block.
+__m256i MinsPerGroup(__m128i scales_mins) {
+  return _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scales_mins, scales_mins));
 }
 
 // Float element types: 8 elements per load, plus the scalar value for tails.
@@ -211,9 +224,10 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   for (int j = 0; j < N; ++j) acc[j] = mins[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
-    uint8_t sc[8], mn[8];
-    UnpackK4(wb + 4, sc, mn);
-    const __m256i coef = MinsPerGroup(mn);
+    const __m128i scales_mins = K4ScalesMins(wb + 4);
+    alignas(16) uint8_t sc[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sc), scales_mins);
+    const __m256i coef = MinsPerGroup(scales_mins);
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     const __m256i qh = kFiveBit ? Load256(wb + 16) : _mm256_setzero_si256();

@@ -136,11 +136,9 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   }
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
-    uint8_t sc[8], mn[8];
-    UnpackK4(wb + 4, sc, mn);
-    const __m256i coef = MinsPerGroup(mn);
-    const __m128i sc8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc));
-    const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sc8));
+    const __m128i scales_mins = K4ScalesMins(wb + 4);
+    const __m256i coef = MinsPerGroup(scales_mins);
+    const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(scales_mins));  // lanes 0-7: scales
     __m512i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
     __m512i qh2 = _mm512_setzero_si512();

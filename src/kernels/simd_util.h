@@ -24,21 +24,6 @@ inline float LoadF32(const uint8_t* p) {
   return v;
 }
 
-// Q4_K / Q5_K: the 8 6-bit scales and mins from the 12 packed bytes (layout in quant/blocks.h), four at a
-// time in 32-bit words: sub-blocks 0-3 are the low 6 bits of bytes 0-3 (scales) and 4-7 (mins); sub-blocks
-// 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2 bits from the top of bytes 0-7.
-inline void UnpackK4(const uint8_t* q, uint8_t* sc, uint8_t* m) {
-  uint32_t w[3];
-  __builtin_memcpy(w, q, 12);
-  const uint32_t sc_lo = w[0] & 0x3f3f3f3fu, m_lo = w[1] & 0x3f3f3f3fu;
-  const uint32_t sc_hi = (w[2] & 0x0f0f0f0fu) | (((w[0] >> 6) & 0x03030303u) << 4);
-  const uint32_t m_hi = ((w[2] >> 4) & 0x0f0f0f0fu) | (((w[1] >> 6) & 0x03030303u) << 4);
-  __builtin_memcpy(sc, &sc_lo, 4);
-  __builtin_memcpy(sc + 4, &sc_hi, 4);
-  __builtin_memcpy(m, &m_lo, 4);
-  __builtin_memcpy(m + 4, &m_hi, 4);
-}
-
 // Byte offsets of the fields of a Q8_K block (float d | int8 qs[256] | int16 bsums[16]).
 constexpr size_t kQ8KQs = 4;
 constexpr size_t kQ8KSums = 4 + quant::kQK_K;
