@@ -1,7 +1,8 @@
 // 256-bit kernels: F32/F16/BF16 float dots; Q8_0, Q4_0 and IQ4_NL against Q8_0 activations; Q4_K, Q5_K, Q6_K
 // against Q8_K. Weight blocks are unpacked once per call and reused for up to kMaxActs activation rows.
-// Included by kernels_avx2.cpp (-mavx2 -mfma -mf16c) and, for the 32-element formats, by the AVX-512 builds,
-// where DotBytes256 becomes one VNNI instruction. Everything has internal linkage (see kernel_table.h).
+// Included by kernels_avx2.cpp (-mavx2 -mfma -mf16c) and by the AVX-512 builds, which replace the float and
+// K-quant kernels with 512-bit ones and keep these for the 32-element formats (there DotBytes256 becomes one
+// VNNI instruction). Everything has internal linkage (see kernel_table.h).
 #pragma once
 
 // GCC 12's AVX-512 headers make "undefined" vectors from self-initialised locals and then warn about them at

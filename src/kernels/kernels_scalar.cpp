@@ -52,7 +52,7 @@ template <DType T>
 Legacy DecodeLegacy(const uint8_t* p) {
   Legacy out{};
   if constexpr (T == DType::kQ4_0 || T == DType::kIQ4_NL) {
-    const auto b = LoadField<BlockQ4_0>(p);
+    const auto b = LoadField<BlockQ4_0>(p);  // IQ4_NL has Q4_0's layout; its nibbles index kIq4nlValues
     out.d = Half(b.d);
     for (int j = 0; j < 16; ++j) {
       const int lo = b.qs[j] & 0xF, hi = b.qs[j] >> 4;
