@@ -1,6 +1,6 @@
 // Single-thread Gemm throughput per weight type and ISA on a 2048 x 2048 matrix: decode-like GEMV (m = 1,
-// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64, in GFLOP/s); and
-// the cost of converting a 2048-element activation row.
+// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64 and 512, in
+// GFLOP/s); and the cost of converting a 2048-element activation row.
 //   build-dir/bench/kernels_bench --benchmark_filter='Q4_K'
 #include <benchmark/benchmark.h>
 
@@ -85,7 +85,7 @@ void RegisterAll() {
   for (DType t : types) {
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
       if (!IsaSupported(isa)) continue;
-      for (size_t m : {1, 64}) {
+      for (size_t m : {1, 64, 512}) {
         const std::string name = std::string(m == 1 ? "Gemv/" : "Gemm/") + std::string(DTypeName(t)) + "/" +
                                  std::string(IsaName(isa)) + "/m:" + std::to_string(m);
         benchmark::RegisterBenchmark(name.c_str(), [t, isa, m](benchmark::State& st) { RunGemm(st, t, isa, m); })
