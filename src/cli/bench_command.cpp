@@ -113,17 +113,22 @@ void Bench(const BenchOptions& o) {
 
 }  // namespace
 
-void AddBenchCommand(CLI::App& app) {
+CLI::App* AddBenchCommand(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed of a model (like llama-bench)");
-  cmd->add_option("model", o->model, "Path to a GGUF model file")->required();
+  cmd->add_option("model", o->model, "GGUF model: a path, a stored model or a catalog name");
   cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens processed in one batch")->capture_default_str();
   cmd->add_option("-n,--n-gen", o->n_gen, "Tokens generated one at a time")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "Threads (0: physical cores)")->capture_default_str();
   cmd->add_option("-r,--reps", o->reps, "Repetitions")->capture_default_str();
   cmd->add_option("-b,--batch", o->batch, "Maximum tokens per forward pass during prefill")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
-  cmd->callback([o] { Bench(*o); });
+  cmd->callback([o, cmd] {
+    if (cmd->get_subcommands().size() > 0) return;  // `ingot bench serve` runs its own callback
+    if (o->model.empty()) Fail(InvalidArgument("bench: give a MODEL.gguf, or use `ingot bench serve`"));
+    Bench(*o);
+  });
+  return cmd;
 }
 
 }  // namespace ingot::cli

@@ -11,7 +11,8 @@ namespace ingot::cli {
 
 void AddRunCommand(CLI::App& app);
 void AddInspectCommand(CLI::App& app);
-void AddBenchCommand(CLI::App& app);
+// Returns the `bench` command so that subcommands (bench serve) can be added to it.
+CLI::App* AddBenchCommand(CLI::App& app);
 void AddDevCommand(CLI::App& app);
 
 // Thrown by command callbacks to end the program with "ingot: <message>" and exit code 1.

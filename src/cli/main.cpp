@@ -1,7 +1,9 @@
 // ingot: one binary for serving, running, inspecting and benchmarking local LLMs.
 #include <cstdio>
 
+#include "cli/bench_serve.h"
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
 #include "server/serve_command.h"
@@ -29,7 +31,8 @@ int main(int argc, char** argv) {
   ingot::server::AddServeCommand(app);
   ingot::cli::AddRunCommand(app);
   ingot::cli::AddInspectCommand(app);
-  ingot::cli::AddBenchCommand(app);
+  ingot::cli::AddBenchServeCommand(ingot::cli::AddBenchCommand(app));
+  ingot::cli::AddStoreCommands(app);
   ingot::cli::AddDevCommand(app);
   try {
     app.parse(argc, argv);

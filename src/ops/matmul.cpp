@@ -9,9 +9,16 @@
 namespace ingot::ops {
 
 namespace {
-// Rows per work item: small enough to balance two to eight threads on the narrowest matrices we run
-// (KV projections of 256 rows), large enough that each item streams at least a few KB of weights.
-constexpr size_t kMinRowsPerThread = 16;
+// Smallest work item: 16 rows and at least 32 KiB of weights per token. Below that, waking another thread costs
+// more than the dot products (a 64-wide row of a tiny model is 256 bytes), and on a busy machine every hand-off
+// risks waiting for a descheduled worker.
+constexpr size_t kMinRows = 16;
+constexpr size_t kMinBytesPerItem = 32 * 1024;
+
+size_t RowGrain(const TensorView& w, size_t m) {
+  const size_t bytes_per_row = std::max<size_t>(1, w.row_bytes * m);
+  return std::max(kMinRows, kMinBytesPerItem / bytes_per_row);
+}
 }  // namespace
 
 void MatMul(ThreadPool& pool, const TensorView& w, const float* x, size_t m, size_t x_stride, float* y,
@@ -19,10 +26,10 @@ void MatMul(ThreadPool& pool, const TensorView& w, const float* x, size_t m, siz
   if (m == 0 || w.rows == 0) return;
   const size_t act_bytes = kernels::ActivationRowBytes(w.type, w.cols);
   uint8_t* act = scratch.Reserve(act_bytes * m);
-  pool.ParallelFor(m, 1, [&](size_t b, size_t e) {
+  pool.ParallelFor(m, std::max<size_t>(1, kMinBytesPerItem / (w.cols * sizeof(float))), [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) kernels::QuantizeActivationRow(w.type, x + t * x_stride, act + t * act_bytes, w.cols);
   });
-  pool.ParallelFor(w.rows, kMinRowsPerThread, [&](size_t r0, size_t r1) {
+  pool.ParallelFor(w.rows, RowGrain(w, m), [&](size_t r0, size_t r1) {
     kernels::GemmArgs args{};
     args.weight_type = w.type;
     args.k = w.cols;

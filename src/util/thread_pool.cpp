@@ -43,11 +43,21 @@ void ThreadPool::Run(const std::function<void(int, int)>& fn) {
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &fn;
     pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t gen = generation_.load() + 1;
+    job_gen_.store(gen, std::memory_order_release);
+    generation_.store(gen, std::memory_order_release);
   }
   wake_.notify_all();
   fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) CpuRelax();
+  // Spin while the other threads are likely still running their share; then yield, so that on an oversubscribed
+  // machine the caller does not burn the time slice a descheduled worker needs to finish.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ThreadPool::WorkerLoop(int index) {
@@ -64,26 +74,64 @@ void ThreadPool::WorkerLoop(int index) {
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
-    (*job_)(index, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    // A chunk job: join only while it is still open (the caller may have finished it alone).
+    active_.fetch_add(1, std::memory_order_seq_cst);
+    if (open_gen_.load(std::memory_order_seq_cst) == seen) {
+      RunChunks(index);
+      active_.fetch_sub(1, std::memory_order_release);
+      continue;
+    }
+    active_.fetch_sub(1, std::memory_order_release);
+    if (job_gen_.load(std::memory_order_acquire) == seen) {
+      (*job_)(index, n_threads_);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+}
+
+void ThreadPool::RunChunks(int thread) {
+  for (;;) {
+    const size_t begin = chunks_.next.fetch_add(chunks_.chunk, std::memory_order_relaxed);
+    if (begin >= chunks_.n) return;
+    (*chunks_.fn)(begin, std::min(chunks_.n, begin + chunks_.chunk), thread);
   }
 }
 
 void ThreadPool::ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
+  ParallelForIndexed(n, grain, [&](size_t b, size_t e, int) { fn(b, e); });
+}
+
+void ThreadPool::ParallelForIndexed(size_t n, size_t grain, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
-  size_t max_chunks = (n + grain - 1) / grain;
-  int used = int(std::min<size_t>(size_t(n_threads_), max_chunks));
-  if (used <= 1) {
-    fn(0, n);
+  if (n_threads_ == 1 || n <= grain) {
+    fn(0, n, 0);
     return;
   }
-  Run([&](int t, int) {
-    if (t >= used) return;
-    size_t begin = n * size_t(t) / size_t(used);
-    size_t end = n * size_t(t + 1) / size_t(used);
-    if (begin < end) fn(begin, end);
-  });
+  // About four chunks per thread: enough to rebalance when a thread is slow, few enough that the shared
+  // counter is touched rarely.
+  const size_t chunk = std::max(grain, (n + 4 * size_t(n_threads_) - 1) / (4 * size_t(n_threads_)));
+  uint64_t gen;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    chunks_.fn = &fn;
+    chunks_.n = n;
+    chunks_.chunk = chunk;
+    chunks_.next.store(0, std::memory_order_relaxed);
+    gen = generation_.load() + 1;
+    open_gen_.store(gen, std::memory_order_seq_cst);
+    generation_.store(gen, std::memory_order_release);
+  }
+  wake_.notify_all();
+  RunChunks(0);
+  open_gen_.store(0, std::memory_order_seq_cst);
+  for (int spins = 0; active_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 }  // namespace ingot

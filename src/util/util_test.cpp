@@ -47,6 +47,24 @@ TEST(ThreadPoolTest, ParallelForCoversEveryIndexOnce) {
   }
 }
 
+TEST(ThreadPoolTest, InterleavedRunAndParallelForStayConsistent) {
+  ThreadPool pool(3);
+  std::vector<int> data(997, 0);
+  for (int rep = 0; rep < 2000; ++rep) {
+    pool.ParallelForIndexed(data.size(), 7, [&](size_t b, size_t e, int thread) {
+      EXPECT_GE(thread, 0);
+      EXPECT_LT(thread, 3);
+      for (size_t i = b; i < e; ++i) data[i]++;
+    });
+    if (rep % 3 == 0) {
+      std::atomic<int> calls{0};
+      pool.Run([&](int, int) { calls++; });
+      EXPECT_EQ(calls.load(), 3);
+    }
+  }
+  for (int v : data) EXPECT_EQ(v, 2000);
+}
+
 TEST(ThreadPoolTest, RunCallsEveryThreadManyTimes) {
   ThreadPool pool(2);
   std::atomic<int> calls{0};
