@@ -39,7 +39,8 @@ Result<BaseConfig> ReadBaseConfig(const gguf::File& file, const std::string& arc
   if (scaling == "linear" && factor > 0.0f) {
     c.rope_scale = 1.0f / factor;
   } else if (scaling != "none" && scaling != "linear") {
-    return Unsupported(file.path() + ": rope scaling type '" + scaling + "' is not supported (supported: none, linear)");
+    return Unsupported(file.path() + ": rope scaling type '" + scaling +
+                       "' is not supported (supported: none, linear)");
   }
   m.RequirePositive("attention.key_length", c.head_dim, 1024);
   m.RequirePositive("rope.dimension_count", c.n_rot, c.head_dim);
@@ -196,6 +197,7 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
       ops::AttentionParams ap;
       ap.n_head = a.n_head;
       ap.scale = a.scale;
+      ap.softcap = a.softcap;
       ap.kv_begin = a.window > 0 ? std::max(0, bt.pos - a.window + 1) : 0;
       ap.kv_end = bt.pos + 1;
       ops::AttentionHead(q + t * q_dim, head, pk, ap, scratch, out + t * q_dim + size_t(head) * size_t(a.head_dim));

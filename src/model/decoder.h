@@ -43,6 +43,7 @@ struct AttentionSpec {
   int32_t cache_layer = 0;  // KvStore layer holding its K/V (a shared-KV layer reads an earlier layer's)
   int32_t window = 0;       // > 0: sliding window, a query at position p sees positions p - window + 1 .. p
   float scale = 1.0f;       // applied to q·k
+  float softcap = 0.0f;     // > 0: scores = softcap · tanh(scores / softcap) (Gemma 2)
   ops::RopeParams rope;
 };
 

@@ -11,8 +11,9 @@ namespace ingot::model {
 Result<std::unique_ptr<Model>> LoadLlama(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
 // "qwen2" (QKV bias), "qwen3" (Q/K norm), "qwen3moe" (Q/K norm, routed experts).
 Result<std::unique_ptr<Model>> LoadQwen(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
-// "gemma3": 5 sliding + 1 global layers, Q/K norm, sandwich norms, GeGLU, scaled embeddings.
-Result<std::unique_ptr<Model>> LoadGemma3(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
+// "gemma2" (alternating sliding/global layers, attention and logit soft-caps) and "gemma3" (5 sliding + 1 global
+// layers, Q/K norm): sandwich norms, GeGLU, scaled embeddings.
+Result<std::unique_ptr<Model>> LoadGemma(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
 // "gemma4": per-layer attention geometry, V norm, shared-KV layers, per-layer embeddings, MoE layers.
 Result<std::unique_ptr<Model>> LoadGemma4(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
 

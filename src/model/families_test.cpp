@@ -1,15 +1,17 @@
-// Family tests that need no reference files: architecture dispatch errors, Qwen2 (which has no llama.cpp golden
-// file) against a naive dense forward pass written here, batched vs one-token-at-a-time decoding, and MoE
-// parameter accounting.
+// Family tests beside the golden files: architecture dispatch errors; Qwen2, Mixtral and Gemma 2 (no llama.cpp
+// golden file in ../shared) against a naive dense forward pass written here, batched and one token at a time;
+// MoE parameter accounting and shared-KV cache geometry.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <random>
 
 #include "gguf/writer.h"
 #include "model/model.h"
+#include "util/fp16.h"
 
 namespace ingot::model {
 namespace {
@@ -33,62 +35,96 @@ TEST(FamiliesTest, UnsupportedArchitectureIsNamed) {
   }
 }
 
-// A tiny Qwen2: 2 layers, n_embd 32, 4 query heads / 2 KV heads of 8, n_ff 48, vocab 16, QKV biases, tied output.
-struct TinyQwen2 {
-  static constexpr int E = 32, H = 4, KVH = 2, HD = 8, FF = 48, V = 16, L = 2;
-  std::mt19937 rng{7};
-  std::map<std::string, std::vector<float>> t;  // name → data, row-major [rows, cols]
+// Features of a tiny random model and of the naive reference forward pass below.
+struct TinySpec {
+  std::string arch;
+  bool bias = false;       // qwen2: Q/K/V biases
+  bool neox = true;        // RoPE layout (llama: adjacent pairs)
+  int n_expert = 0;        // llama (Mixtral): routed experts, n_used of them per token
+  int n_used = 0;
+  bool gemma2 = false;     // √E embeddings, pre-scaled queries, soft-caps, sandwich norms, GeGLU, sliding layer 0
+  int window = 4;          // gemma2 sliding window
+  float attn_cap = 5.0f;   // small soft-caps, so that they matter at these scales
+  float final_cap = 3.0f;
+};
 
-  std::vector<float>& Make(const std::string& name, size_t n, float sd, float mean = 0) {
+// A tiny model of 2 layers, n_embd 32, 4 query heads / 2 KV heads of 8, n_ff 48, vocabulary 16, tied output,
+// with N(0, 0.2²) matrices, and its naive dense forward pass (double accumulation, no cache, no batching).
+struct TinyModel {
+  static constexpr int E = 32, H = 4, KVH = 2, HD = 8, FF = 48, V = 16, L = 2;
+  TinySpec spec;
+  std::mt19937 rng{7};
+  std::map<std::string, std::vector<float>> t;  // name → data, row-major [rows, cols] (experts: [n, rows, cols])
+  std::map<std::string, std::vector<uint64_t>> dims;
+
+  void Make(const std::string& name, std::vector<uint64_t> d, float sd, float mean = 0) {
     std::normal_distribution<float> nd(mean, sd);
+    size_t n = 1;
+    for (uint64_t x : d) n *= x;
     auto& v = t[name];
     v.resize(n);
     for (float& x : v) x = nd(rng);
-    return v;
+    dims[name] = std::move(d);
   }
-  TinyQwen2() {
-    Make("token_embd.weight", V * E, 0.5f);
-    Make("output_norm.weight", E, 0.1f, 1.0f);
+  explicit TinyModel(TinySpec s) : spec(std::move(s)) {
+    Make("token_embd.weight", {E, V}, 0.5f);
+    Make("output_norm.weight", {E}, 0.1f, 1.0f);
     for (int l = 0; l < L; ++l) {
       const std::string p = "blk." + std::to_string(l) + ".";
-      Make(p + "attn_norm.weight", E, 0.1f, 1.0f);
-      Make(p + "attn_q.weight", H * HD * E, 0.2f);
-      Make(p + "attn_k.weight", KVH * HD * E, 0.2f);
-      Make(p + "attn_v.weight", KVH * HD * E, 0.2f);
-      Make(p + "attn_q.bias", H * HD, 0.5f);
-      Make(p + "attn_k.bias", KVH * HD, 0.5f);
-      Make(p + "attn_v.bias", KVH * HD, 0.5f);
-      Make(p + "attn_output.weight", E * H * HD, 0.2f);
-      Make(p + "ffn_norm.weight", E, 0.1f, 1.0f);
-      Make(p + "ffn_gate.weight", FF * E, 0.2f);
-      Make(p + "ffn_up.weight", FF * E, 0.2f);
-      Make(p + "ffn_down.weight", E * FF, 0.2f);
+      Make(p + "attn_norm.weight", {E}, 0.1f, 1.0f);
+      Make(p + "attn_q.weight", {E, H * HD}, 0.2f);
+      Make(p + "attn_k.weight", {E, KVH * HD}, 0.2f);
+      Make(p + "attn_v.weight", {E, KVH * HD}, 0.2f);
+      if (spec.bias) {
+        Make(p + "attn_q.bias", {H * HD}, 0.5f);
+        Make(p + "attn_k.bias", {KVH * HD}, 0.5f);
+        Make(p + "attn_v.bias", {KVH * HD}, 0.5f);
+      }
+      Make(p + "attn_output.weight", {H * HD, E}, 0.2f);
+      Make(p + "ffn_norm.weight", {E}, 0.1f, 1.0f);
+      if (spec.n_expert > 0) {
+        const uint64_t n = uint64_t(spec.n_expert);
+        Make(p + "ffn_gate_inp.weight", {E, n}, 0.5f);
+        Make(p + "ffn_gate_exps.weight", {E, FF, n}, 0.2f);
+        Make(p + "ffn_up_exps.weight", {E, FF, n}, 0.2f);
+        Make(p + "ffn_down_exps.weight", {FF, E, n}, 0.2f);
+      } else {
+        Make(p + "ffn_gate.weight", {E, FF}, 0.2f);
+        Make(p + "ffn_up.weight", {E, FF}, 0.2f);
+        Make(p + "ffn_down.weight", {FF, E}, 0.2f);
+      }
+      if (spec.gemma2) {
+        Make(p + "post_attention_norm.weight", {E}, 0.1f, 1.0f);
+        Make(p + "post_ffw_norm.weight", {E}, 0.1f, 1.0f);
+      }
     }
   }
+
   std::vector<uint8_t> Gguf() const {
     gguf::Writer w;
-    w.SetString("general.architecture", "qwen2");
-    w.SetU32("qwen2.block_count", L);
-    w.SetU32("qwen2.embedding_length", E);
-    w.SetU32("qwen2.attention.head_count", H);
-    w.SetU32("qwen2.attention.head_count_kv", KVH);
-    w.SetU32("qwen2.feed_forward_length", FF);
-    w.SetF32("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
-    w.SetF32("qwen2.rope.freq_base", 10000.0f);
-    for (const auto& [name, data] : t) {
-      const size_t n = data.size();
-      std::vector<uint64_t> dims = {n};
-      if (name.find("_norm") == std::string::npos && name.find(".bias") == std::string::npos) {
-        const uint64_t cols = name.find("attn_output") != std::string::npos ? H * HD
-                              : name.find("ffn_down") != std::string::npos ? FF : E;
-        dims = {cols, n / cols};
-      }
-      EXPECT_TRUE(w.AddTensorF32(name, dims, data).ok()) << name;
+    const std::string a = spec.arch;
+    w.SetString("general.architecture", a);
+    w.SetU32(a + ".block_count", L);
+    w.SetU32(a + ".embedding_length", E);
+    w.SetU32(a + ".attention.head_count", H);
+    w.SetU32(a + ".attention.head_count_kv", KVH);
+    w.SetU32(a + ".feed_forward_length", FF);
+    w.SetF32(a + ".attention.layer_norm_rms_epsilon", 1e-6f);
+    w.SetF32(a + ".rope.freq_base", 10000.0f);
+    if (spec.n_expert > 0) {
+      w.SetU32(a + ".expert_count", uint32_t(spec.n_expert));
+      w.SetU32(a + ".expert_used_count", uint32_t(spec.n_used));
     }
+    if (spec.gemma2) {
+      w.SetU32(a + ".attention.sliding_window", uint32_t(spec.window));
+      w.SetF32(a + ".attn_logit_softcapping", spec.attn_cap);
+      w.SetF32(a + ".final_logit_softcapping", spec.final_cap);
+    }
+    for (const auto& [name, data] : t) EXPECT_TRUE(w.AddTensorF32(name, dims.at(name), data).ok()) << name;
     return w.Serialize();
   }
 
-  // Naive dense forward of a whole sequence: logits of every position, [T, V].
+  // Logits of every position of one sequence, [T, V].
   std::vector<float> Reference(const std::vector<int32_t>& tokens) const {
     const size_t T = tokens.size();
     auto W = [&](const std::string& n) { return t.at(n).data(); };
@@ -105,57 +141,105 @@ struct TinyQwen2 {
       const double inv = 1.0 / std::sqrt(s / n + 1e-6);
       for (int i = 0; i < n; ++i) y[i] = float(x[i] * inv * w[i]);
     };
-    auto rope = [](float* v, int pos) {  // NEOX pairs (i, i + HD/2)
+    auto rope = [&](float* v, int pos) {
       for (int i = 0; i < HD / 2; ++i) {
         const double th = pos * std::pow(10000.0, -2.0 * i / HD);
-        const double a = v[i], b = v[i + HD / 2];
-        v[i] = float(a * std::cos(th) - b * std::sin(th));
-        v[i + HD / 2] = float(a * std::sin(th) + b * std::cos(th));
+        const int ia = spec.neox ? i : 2 * i, ib = spec.neox ? i + HD / 2 : 2 * i + 1;
+        const double a = v[ia], b = v[ib];
+        v[ia] = float(a * std::cos(th) - b * std::sin(th));
+        v[ib] = float(a * std::sin(th) + b * std::cos(th));
       }
     };
+    // llama.cpp's CPU GELU: tanh-GELU of the f16-rounded input, rounded to f16.
+    auto gelu = [](float x) {
+      if (x <= -10.0f) return 0.0f;
+      if (x >= 10.0f) return x;
+      const double r = F16ToF32(F32ToF16(x));
+      return F16ToF32(F32ToF16(float(0.5 * r * (1 + std::tanh(0.7978845608028654 * r * (1 + 0.044715 * r * r))))));
+    };
+    // FFN of one row with the given gate/up/down matrices.
+    auto ffn = [&](const float* gw, const float* uw, const float* dw, const float* x, float* y) {
+      std::vector<float> g(FF), u(FF);
+      matvec(gw, x, FF, E, g.data());
+      matvec(uw, x, FF, E, u.data());
+      for (int c = 0; c < FF; ++c) g[c] = (spec.gemma2 ? gelu(g[c]) : g[c] / (1 + std::exp(-g[c]))) * u[c];
+      matvec(dw, g.data(), E, FF, y);
+    };
     std::vector<float> x(T * E), h(E), q(T * H * HD), k(T * KVH * HD), v(T * KVH * HD), o(H * HD), f(E);
-    std::vector<float> g(FF), u(FF);
-    for (size_t i = 0; i < T; ++i) std::copy_n(W("token_embd.weight") + tokens[i] * E, E, &x[i * E]);
+    for (size_t i = 0; i < T; ++i) {
+      std::copy_n(W("token_embd.weight") + tokens[i] * E, E, &x[i * E]);
+      if (spec.gemma2) {
+        for (int c = 0; c < E; ++c) x[i * E + c] *= std::sqrt(float(E));
+      }
+    }
     for (int l = 0; l < L; ++l) {
       const std::string p = "blk." + std::to_string(l) + ".";
+      const int window = spec.gemma2 && l % 2 == 0 ? spec.window : 0;
       for (size_t i = 0; i < T; ++i) {
         rms(&x[i * E], W(p + "attn_norm.weight"), E, h.data());
         matvec(W(p + "attn_q.weight"), h.data(), H * HD, E, &q[i * H * HD]);
         matvec(W(p + "attn_k.weight"), h.data(), KVH * HD, E, &k[i * KVH * HD]);
         matvec(W(p + "attn_v.weight"), h.data(), KVH * HD, E, &v[i * KVH * HD]);
-        for (int j = 0; j < H * HD; ++j) q[i * H * HD + j] += W(p + "attn_q.bias")[j];
-        for (int j = 0; j < KVH * HD; ++j) k[i * KVH * HD + j] += W(p + "attn_k.bias")[j];
-        for (int j = 0; j < KVH * HD; ++j) v[i * KVH * HD + j] += W(p + "attn_v.bias")[j];
+        if (spec.bias) {
+          for (int j = 0; j < H * HD; ++j) q[i * H * HD + j] += W(p + "attn_q.bias")[j];
+          for (int j = 0; j < KVH * HD; ++j) k[i * KVH * HD + j] += W(p + "attn_k.bias")[j];
+          for (int j = 0; j < KVH * HD; ++j) v[i * KVH * HD + j] += W(p + "attn_v.bias")[j];
+        }
         for (int hh = 0; hh < H; ++hh) rope(&q[(i * H + hh) * HD], int(i));
         for (int hh = 0; hh < KVH; ++hh) rope(&k[(i * KVH + hh) * HD], int(i));
       }
+      std::vector<float> x_in = x;  // residual before attention
       for (size_t i = 0; i < T; ++i) {
+        const size_t first = window > 0 && i + 1 > size_t(window) ? i + 1 - size_t(window) : 0;
         for (int hh = 0; hh < H; ++hh) {
           const int kvh = hh / (H / KVH);
-          std::vector<double> s(i + 1);
+          std::vector<double> s(i + 1, 0.0);
           double mx = -1e300, sum = 0;
-          for (size_t j = 0; j <= i; ++j) {
+          for (size_t j = first; j <= i; ++j) {
             double d = 0;
             for (int c = 0; c < HD; ++c) d += double(q[(i * H + hh) * HD + c]) * k[(j * KVH + kvh) * HD + c];
-            s[j] = d / std::sqrt(double(HD));
-            mx = std::max(mx, s[j]);
+            d /= std::sqrt(double(HD));
+            if (spec.gemma2) d = spec.attn_cap * std::tanh(d / spec.attn_cap);
+            s[j] = d;
+            mx = std::max(mx, d);
           }
-          for (double& e : s) sum += (e = std::exp(e - mx));
+          for (size_t j = first; j <= i; ++j) sum += (s[j] = std::exp(s[j] - mx));
           for (int c = 0; c < HD; ++c) {
             double acc = 0;
-            for (size_t j = 0; j <= i; ++j) acc += s[j] / sum * v[(j * KVH + kvh) * HD + c];
+            for (size_t j = first; j <= i; ++j) acc += s[j] / sum * v[(j * KVH + kvh) * HD + c];
             o[hh * HD + c] = float(acc);
           }
         }
         matvec(W(p + "attn_output.weight"), o.data(), E, H * HD, f.data());
-        for (int c = 0; c < E; ++c) x[i * E + c] += f[c];
+        if (spec.gemma2) rms(f.data(), W(p + "post_attention_norm.weight"), E, f.data());
+        for (int c = 0; c < E; ++c) x[i * E + c] = x_in[i * E + c] + f[c];
       }
       for (size_t i = 0; i < T; ++i) {
         rms(&x[i * E], W(p + "ffn_norm.weight"), E, h.data());
-        matvec(W(p + "ffn_gate.weight"), h.data(), FF, E, g.data());
-        matvec(W(p + "ffn_up.weight"), h.data(), FF, E, u.data());
-        for (int c = 0; c < FF; ++c) g[c] = g[c] / (1 + std::exp(-g[c])) * u[c];
-        matvec(W(p + "ffn_down.weight"), g.data(), E, FF, f.data());
+        if (spec.n_expert > 0) {
+          std::vector<float> logits(static_cast<size_t>(spec.n_expert));
+          matvec(W(p + "ffn_gate_inp.weight"), h.data(), spec.n_expert, E, logits.data());
+          std::vector<double> prob(logits.begin(), logits.end());
+          const double mx = *std::max_element(prob.begin(), prob.end());
+          double sum = 0;
+          for (double& e : prob) sum += (e = std::exp(e - mx));
+          std::vector<int> order(static_cast<size_t>(spec.n_expert));
+          std::iota(order.begin(), order.end(), 0);
+          std::sort(order.begin(), order.end(), [&](int a, int b) { return prob[size_t(a)] > prob[size_t(b)]; });
+          double used = 0;
+          for (int kk = 0; kk < spec.n_used; ++kk) used += prob[size_t(order[size_t(kk)])];
+          std::fill(f.begin(), f.end(), 0.0f);
+          for (int kk = 0; kk < spec.n_used; ++kk) {
+            const int e = order[size_t(kk)];
+            std::vector<float> y(E);
+            ffn(W(p + "ffn_gate_exps.weight") + e * FF * E, W(p + "ffn_up_exps.weight") + e * FF * E,
+                W(p + "ffn_down_exps.weight") + e * E * FF, h.data(), y.data());
+            for (int c = 0; c < E; ++c) f[c] += float(prob[size_t(e)] / used) * y[c];
+          }
+        } else {
+          ffn(W(p + "ffn_gate.weight"), W(p + "ffn_up.weight"), W(p + "ffn_down.weight"), h.data(), f.data());
+        }
+        if (spec.gemma2) rms(f.data(), W(p + "post_ffw_norm.weight"), E, f.data());
         for (int c = 0; c < E; ++c) x[i * E + c] += f[c];
       }
     }
@@ -163,24 +247,28 @@ struct TinyQwen2 {
     for (size_t i = 0; i < T; ++i) {
       rms(&x[i * E], W("output_norm.weight"), E, h.data());
       matvec(W("token_embd.weight"), h.data(), V, E, &logits[i * V]);
+      if (spec.gemma2) {
+        for (int c = 0; c < V; ++c) logits[i * V + c] = spec.final_cap * std::tanh(logits[i * V + c] / spec.final_cap);
+      }
     }
     return logits;
   }
 };
 
-TEST(FamiliesTest, Qwen2MatchesNaiveForwardBatchedAndStepwise) {
+// Loads the tiny model and checks its logits against the naive pass, for the whole sequence in one batch and
+// for a 4-token prefill followed by one token per call (KV cache f32, pages out of order).
+void CheckAgainstNaive(const TinySpec& spec, float tol) {
   ThreadPool pool(2);
-  TinyQwen2 tiny;
+  TinyModel tiny(spec);
   const auto bytes = tiny.Gguf();
   auto m = LoadBytes(bytes, pool);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   Model& model = **m;
-  EXPECT_EQ(model.info().architecture, "qwen2");
-  const std::vector<int32_t> tokens = {1, 5, 9, 2, 15, 0, 7, 7, 3};
+  EXPECT_EQ(model.info().architecture, spec.arch);
+  const std::vector<int32_t> tokens = {1, 5, 9, 2, 15, 0, 7, 7, 3, 11};
   const auto want = tiny.Reference(tokens);
-  const size_t V = TinyQwen2::V;
+  const size_t V = TinyModel::V;
   std::vector<int32_t> table = {1, 0, 2};
-  // One batch, logits everywhere.
   {
     KvStore kv(model.info().kv, DType::kF32, 3, 4);
     Batch b;
@@ -189,26 +277,32 @@ TEST(FamiliesTest, Qwen2MatchesNaiveForwardBatchedAndStepwise) {
     std::vector<float> logits;
     ASSERT_TRUE(model.Forward(b, kv, logits).ok());
     ASSERT_EQ(logits.size(), want.size());
-    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(logits[i], want[i], 1e-4) << "batched, index " << i;
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(logits[i], want[i], tol) << "batched, index " << i;
   }
-  // A prefix of 4 tokens, then one token per call.
   KvStore kv(model.info().kv, DType::kF32, 3, 4);
   Batch b;
   b.block_tables = {table.data()};
   for (size_t i = 0; i < 4; ++i) b.tokens.push_back({tokens[i], int32_t(i), 0, i == 3});
   std::vector<float> logits;
   ASSERT_TRUE(model.Forward(b, kv, logits).ok());
-  for (size_t c = 0; c < V; ++c) EXPECT_NEAR(logits[c], want[3 * V + c], 1e-4);
+  for (size_t c = 0; c < V; ++c) EXPECT_NEAR(logits[c], want[3 * V + c], tol);
   for (size_t i = 4; i < tokens.size(); ++i) {
     b.tokens = {{tokens[i], int32_t(i), 0, true}};
     ASSERT_TRUE(model.Forward(b, kv, logits).ok());
-    for (size_t c = 0; c < V; ++c) EXPECT_NEAR(logits[c], want[i * V + c], 1e-4) << "step " << i;
+    for (size_t c = 0; c < V; ++c) EXPECT_NEAR(logits[c], want[i * V + c], tol) << "step " << i;
   }
 }
 
+// Families without a llama.cpp golden file in ../shared, against the naive pass.
+TEST(FamiliesTest, Qwen2MatchesNaiveForward) { CheckAgainstNaive({.arch = "qwen2", .bias = true}, 1e-4f); }
+TEST(FamiliesTest, MixtralMatchesNaiveForward) {
+  CheckAgainstNaive({.arch = "llama", .neox = false, .n_expert = 4, .n_used = 2}, 1e-4f);
+}
+TEST(FamiliesTest, Gemma2MatchesNaiveForward) { CheckAgainstNaive({.arch = "gemma2", .gemma2 = true}, 1e-4f); }
+
 TEST(FamiliesTest, BadBatchIsAnErrorNotACrash) {
   ThreadPool pool(1);
-  TinyQwen2 tiny;
+  TinyModel tiny({.arch = "qwen2", .bias = true});
   const auto bytes = tiny.Gguf();
   auto m = LoadBytes(bytes, pool);
   ASSERT_TRUE(m.ok());

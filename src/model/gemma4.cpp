@@ -118,7 +118,10 @@ class Gemma4 final : public DecoderModel {
         l.ple_proj = b.Matrix(p + "proj.weight", c.n_embd, n_ple_);
         l.ple_norm = b.Vector(p + "post_norm.weight", c.n_embd);
       }
-      l.attn = {c.n_head, n_kv, hd, il, swa ? window : 0, 1.0f, {}};
+      l.attn = {.n_head = c.n_head, .n_head_kv = n_kv, .head_dim = hd, .cache_layer = il,
+                .window = swa ? window : 0,
+                .rope = {ops::RopeLayout::kNeox, swa ? n_rot_swa : c.n_rot, swa ? base_swa : c.rope_base,
+                         c.rope_scale, nullptr}};
       if (!l.owns_kv) {
         l.attn.cache_layer = LastOwnerOfKind(sliding, n_kv_layers, swa);
         if (l.attn.cache_layer < 0) {
@@ -126,8 +129,6 @@ class Gemma4 final : public DecoderModel {
                          (swa ? "sliding" : "full") + " layer, but no earlier layer is one");
         }
       }
-      l.attn.rope = {ops::RopeLayout::kNeox, swa ? n_rot_swa : c.n_rot, swa ? base_swa : c.rope_base,
-                     c.rope_scale, nullptr};
       layers_.push_back(std::move(l));
     }
     INGOT_RETURN_IF_ERROR(b.status());
@@ -216,15 +217,10 @@ class Gemma4 final : public DecoderModel {
     NormRows(attn_out, T, E, nullptr, h);
     const float inv = 1.0f / std::sqrt(float(E));
     for (size_t i = 0; i < T * E; ++i) h[i] = h[i] * inv * moe.router_scale[i % E];
-    const size_t K = size_t(moe.experts.n_used);
-    float* logits = Grow(router_logits_, T * moe.router.rows);
-    Linear(moe.router, h, T, logits);
-    chosen_.resize(T * K);
-    weights_.resize(T * K);
-    RouteTopK(logits, T, moe.experts.n_expert, moe.experts.n_used, true, chosen_.data(), weights_.data());
-    NormRows(attn_out, T, E, moe.pre_norm.data(), h);
+    float* in = Grow(experts_in_, T * E);
+    NormRows(attn_out, T, E, moe.pre_norm.data(), in);
     float* e = Grow(experts_out_, T * E);
-    expert_pass_.Run(pool_, moe.experts, Activation::kGeluF16, h, T, E, chosen_.data(), weights_.data(), e, act_);
+    expert_pass_.RouteAndRun(pool_, moe.router, moe.experts, Activation::kGeluF16, h, in, T, E, e, act_);
     NormRows(e, T, E, moe.post_norm_moe.data(), e);
     ops::Add(f, e, T * E);
   }
@@ -305,8 +301,7 @@ class Gemma4 final : public DecoderModel {
   std::vector<float> ple_proj_norm_;  // [n_ple]
   std::vector<Gemma4Layer> layers_;
   // Per-forward buffers.
-  std::vector<float> h_, q_, k_, v_, attn_, f_, router_logits_, weights_, experts_out_, ple_, ple_tok_, ple_gate_;
-  std::vector<int32_t> chosen_;
+  std::vector<float> h_, q_, k_, v_, attn_, f_, experts_in_, experts_out_, ple_, ple_tok_, ple_gate_;
   ExpertPass expert_pass_;
 };
 

@@ -80,7 +80,9 @@ std::vector<std::vector<float>> TeacherForcedOneBatch(Model& model, const std::v
   EXPECT_TRUE(model.Forward(b, kv, logits).ok());
   const size_t V = size_t(model.info().n_vocab);
   std::vector<std::vector<float>> out;
-  for (size_t s = 0; s * V < logits.size(); ++s) out.emplace_back(logits.begin() + long(s * V), logits.begin() + long((s + 1) * V));
+  for (size_t s = 0; s * V < logits.size(); ++s) {
+    out.emplace_back(logits.begin() + long(s * V), logits.begin() + long((s + 1) * V));
+  }
   return out;
 }
 
@@ -191,7 +193,8 @@ TEST(GoldenTest, Gemma4F32) {
   CheckModel("gemma4-f32", {.tol = kTolF32, .self_spread = true, .long_in_one_batch = true});
 }
 TEST(GoldenTest, Gemma4SoftF32) {
-  CheckModel("gemma4-soft-f32", {.tol = kTolF32, .self_spread = true, .strict_tokens = true, .long_in_one_batch = true});
+  CheckModel("gemma4-soft-f32",
+             {.tol = kTolF32, .self_spread = true, .strict_tokens = true, .long_in_one_batch = true});
 }
 TEST(GoldenTest, Gemma4PleSoftF16) {
   CheckModel("gemma4-ple-soft-f16",

@@ -1,9 +1,11 @@
 // Llama: RMSNorm → attention with adjacent-pair RoPE and GQA → residual → RMSNorm → SwiGLU FFN → residual.
+// Mixtral-style files (llama.expert_count > 0) route each token to the top-k of their 3-D expert FFNs instead.
 // Weights are views into the GGUF mapping; per-forward buffers are reused across calls (no per-token allocation).
 #include <cmath>
 
 #include "model/decoder.h"
 #include "model/families.h"
+#include "model/moe.h"
 
 namespace ingot::model {
 
@@ -17,6 +19,8 @@ struct LlamaLayer {
   ops::TensorView wo;            // [n_embd, n_head * head_dim]
   std::vector<float> ffn_norm;   // [n_embd]
   GatedFfn ffn;                  // [n_ff, n_embd] ×2, [n_embd, n_ff]
+  ops::TensorView router;        // Mixtral: [n_expert, n_embd], with experts instead of ffn
+  ExpertFfn experts;
   AttentionSpec attn;
 };
 
@@ -25,6 +29,14 @@ class Llama final : public DecoderModel {
   using DecoderModel::DecoderModel;
 
   Status Bind() {
+    MetaReader m(*file_, "llama");
+    ExpertFfn shape;
+    shape.n_expert = int32_t(m.Int("expert_count", 0));
+    shape.n_used = int32_t(m.Int("expert_used_count", 0));
+    INGOT_RETURN_IF_ERROR(m.status());
+    const bool moe = shape.n_expert > 0;
+    if (moe) m.RequirePositive("expert_used_count", shape.n_used, shape.n_expert);
+    INGOT_RETURN_IF_ERROR(m.status());
     INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, "llama"));
     const BaseConfig& c = cfg_;
     WeightBinder b(*file_);
@@ -43,11 +55,21 @@ class Llama final : public DecoderModel {
       l.wv = b.Matrix(p + "attn_v.weight", kv_dim, c.n_embd);
       l.wo = b.Matrix(p + "attn_output.weight", c.n_embd, q_dim);
       l.ffn_norm = b.Vector(p + "ffn_norm.weight", c.n_embd);
-      l.ffn.gate = b.Matrix(p + "ffn_gate.weight", n_ff, c.n_embd);
-      l.ffn.up = b.Matrix(p + "ffn_up.weight", n_ff, c.n_embd);
-      l.ffn.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
-      l.attn = {c.n_head, c.n_head_kv[size_t(il)], c.head_dim, il, 0, 1.0f / std::sqrt(float(c.head_dim)), {}};
-      l.attn.rope = {ops::RopeLayout::kAdjacent, c.n_rot, c.rope_base, c.rope_scale, nullptr};
+      if (moe) {
+        l.experts = shape;
+        l.experts.n_ff = int32_t(n_ff);
+        l.router = b.Matrix(p + "ffn_gate_inp.weight", shape.n_expert, c.n_embd);
+        l.experts.gate = b.Experts(p + "ffn_gate_exps.weight", shape.n_expert, n_ff, c.n_embd);
+        l.experts.up = b.Experts(p + "ffn_up_exps.weight", shape.n_expert, n_ff, c.n_embd);
+        l.experts.down = b.Experts(p + "ffn_down_exps.weight", shape.n_expert, c.n_embd, n_ff);
+      } else {
+        l.ffn.gate = b.Matrix(p + "ffn_gate.weight", n_ff, c.n_embd);
+        l.ffn.up = b.Matrix(p + "ffn_up.weight", n_ff, c.n_embd);
+        l.ffn.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
+      }
+      l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
+                .cache_layer = il, .scale = 1.0f / std::sqrt(float(c.head_dim)),
+                .rope = {ops::RopeLayout::kAdjacent, c.n_rot, c.rope_base, c.rope_scale, nullptr}};
       layers_.push_back(std::move(l));
     }
     INGOT_RETURN_IF_ERROR(b.status());
@@ -55,7 +77,10 @@ class Llama final : public DecoderModel {
       for (LlamaLayer& l : layers_) l.attn.rope.freq_factors = rope_freqs_.data();
     }
     FillInfo("llama", c, b);
-    for (const LlamaLayer& l : layers_) info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
+    for (const LlamaLayer& l : layers_) {
+      info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
+      if (moe) info_.n_params_active -= l.experts.InactiveParams();
+    }
     return Status::Ok();
   }
 
@@ -82,7 +107,11 @@ class Llama final : public DecoderModel {
 
       NormRows(x_.data(), T, E, l.ffn_norm.data(), h);
       float* f = Grow(f_, T * E);
-      FeedForward(l.ffn, Activation::kSilu, h, T, f);
+      if (l.router.empty()) {
+        FeedForward(l.ffn, Activation::kSilu, h, T, f);
+      } else {
+        expert_pass_.RouteAndRun(pool_, l.router, l.experts, Activation::kSilu, h, h, T, E, f, act_);
+      }
       ops::Add(x_.data(), f, T * E);
     }
     return Status::Ok();
@@ -93,6 +122,7 @@ class Llama final : public DecoderModel {
   std::vector<float> rope_freqs_;  // [n_rot / 2] or empty
   std::vector<LlamaLayer> layers_;
   std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers, [T, width]
+  ExpertPass expert_pass_;
 };
 
 }  // namespace

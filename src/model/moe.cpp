@@ -53,6 +53,18 @@ void RouteTopK(const float* logits, size_t T, int32_t n_expert, int32_t n_used, 
   }
 }
 
+void ExpertPass::RouteAndRun(ThreadPool& pool, const ops::TensorView& router, const ExpertFfn& f, Activation act,
+                             const float* router_in, const float* in, size_t T, size_t n_embd, float* out,
+                             ops::ActivationBuffer& scratch) {
+  const size_t K = size_t(f.n_used);
+  float* logits = Fit(logits_, T * router.rows);
+  ops::MatMul(pool, router, router_in, T, n_embd, logits, router.rows, scratch);
+  chosen_.resize(T * K);
+  weights_.resize(T * K);
+  RouteTopK(logits, T, f.n_expert, f.n_used, true, chosen_.data(), weights_.data());
+  Run(pool, f, act, in, T, n_embd, chosen_.data(), weights_.data(), out, scratch);
+}
+
 void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const float* in, size_t T,
                      size_t n_embd, const int32_t* experts, const float* weights, float* out,
                      ops::ActivationBuffer& scratch) {

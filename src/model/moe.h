@@ -35,6 +35,12 @@ void RouteTopK(const float* logits, size_t T, int32_t n_expert, int32_t n_used, 
 // Runs the routed experts. Not thread-safe; one per model (it owns its buffers).
 class ExpertPass {
  public:
+  // Routes with softmax top-k of router · router_in (weights renormalized), then runs the experts on `in`:
+  // out [T, n_embd]. router_in and in are [T, n_embd] (the same pointer for most families).
+  void RouteAndRun(ThreadPool& pool, const ops::TensorView& router, const ExpertFfn& f, Activation act,
+                   const float* router_in, const float* in, size_t T, size_t n_embd, float* out,
+                   ops::ActivationBuffer& scratch);
+
   // out [T, n_embd] = Σ_k weights[t,k] · down_scale[e] · down_e(act(gate_e·x) ⊙ up_e·x), e = experts[t,k],
   // summed in k order; x = in[t].
   void Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const float* in, size_t T, size_t n_embd,
@@ -42,7 +48,8 @@ class ExpertPass {
 
  private:
   std::vector<uint32_t> order_;  // (t * n_used + k) grouped by expert
-  std::vector<float> x_, gu_, a_, d_, y_;
+  std::vector<float> x_, gu_, a_, d_, y_, logits_, weights_;
+  std::vector<int32_t> chosen_;
 };
 
 }  // namespace ingot::model

@@ -76,8 +76,9 @@ class Qwen final : public DecoderModel {
         l.ffn.up = b.Matrix(p + "ffn_up.weight", n_ff, c.n_embd);
         l.ffn.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
       }
-      l.attn = {c.n_head, c.n_head_kv[size_t(il)], c.head_dim, il, 0, 1.0f / std::sqrt(float(c.head_dim)), {}};
-      l.attn.rope = {ops::RopeLayout::kNeox, c.n_rot, c.rope_base, c.rope_scale, nullptr};
+      l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
+                .cache_layer = il, .scale = 1.0f / std::sqrt(float(c.head_dim)),
+                .rope = {ops::RopeLayout::kNeox, c.n_rot, c.rope_base, c.rope_scale, nullptr}};
       layers_.push_back(std::move(l));
     }
     INGOT_RETURN_IF_ERROR(b.status());
@@ -122,13 +123,7 @@ class Qwen final : public DecoderModel {
       if (l.router.empty()) {
         FeedForward(l.ffn, Activation::kSilu, h, T, f);
       } else {
-        const size_t K = size_t(l.experts.n_used);
-        float* logits = Grow(router_logits_, T * l.router.rows);
-        Linear(l.router, h, T, logits);
-        chosen_.resize(T * K);
-        weights_.resize(T * K);
-        RouteTopK(logits, T, l.experts.n_expert, l.experts.n_used, true, chosen_.data(), weights_.data());
-        expert_pass_.Run(pool_, l.experts, Activation::kSilu, h, T, E, chosen_.data(), weights_.data(), f, act_);
+        expert_pass_.RouteAndRun(pool_, l.router, l.experts, Activation::kSilu, h, h, T, E, f, act_);
       }
       ops::Add(x_.data(), f, T * E);
     }
@@ -139,8 +134,7 @@ class Qwen final : public DecoderModel {
   BaseConfig cfg_;
   ops::TensorView tok_embd_;  // [n_vocab, n_embd]
   std::vector<QwenLayer> layers_;
-  std::vector<float> h_, q_, k_, v_, attn_, f_, router_logits_, weights_;  // per-forward buffers
-  std::vector<int32_t> chosen_;                                            // [T, n_used]
+  std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers
   ExpertPass expert_pass_;
 };
 
