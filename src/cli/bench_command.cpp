@@ -9,6 +9,7 @@
 #include <random>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "gguf/gguf.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
@@ -47,7 +48,9 @@ void Bench(const BenchOptions& o) {
   if (o.n_prompt < 0 || o.n_gen < 0 || o.reps < 1 || o.batch < 1) {
     Fail(InvalidArgument("-p and -n must be >= 0, --reps and --batch >= 1"));
   }
-  auto opened = gguf::File::Open(o.model);
+  auto path = ResolveModelArgument(o.model, true);
+  if (!path.ok()) Fail(path.status());
+  auto opened = gguf::File::Open(*path);
   if (!opened.ok()) Fail(opened.status());
   std::shared_ptr<const gguf::File> file(std::move(opened).value());
   ThreadPool pool(o.threads);

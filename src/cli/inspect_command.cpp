@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "engine/summary.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -20,11 +21,13 @@ struct InspectOptions {
 };
 
 void Inspect(const InspectOptions& o) {
-  auto opened = gguf::File::Open(o.model);
+  auto path = ResolveModelArgument(o.model, false);
+  if (!path.ok()) Fail(path.status());
+  auto opened = gguf::File::Open(*path);
   if (!opened.ok()) Fail(opened.status());
   std::shared_ptr<const gguf::File> file(std::move(opened).value());
   auto arch = file->GetString("general.architecture");
-  std::printf("file:          %s (GGUF v%u, %s)\n", o.model.c_str(), file->version(),
+  std::printf("file:          %s (GGUF v%u, %s)\n", path->c_str(), file->version(),
               HumanBytes(double(file->file_size())).c_str());
   std::printf("architecture:  %s\n", arch.ok() && arch->has_value() ? (*arch)->c_str() : "(none)");
 
@@ -93,7 +96,7 @@ void Inspect(const InspectOptions& o) {
 void AddInspectCommand(CLI::App& app) {
   auto o = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "Show what a GGUF model holds and the memory it needs");
-  cmd->add_option("model", o->model, "Path to a GGUF file")->required();
+  cmd->add_option("model", o->model, "GGUF model: a path or a stored model")->required();
   cmd->add_option("--ctx", o->ctx, "Context length for the KV cache estimate (0: model's, capped at 8192)");
   cmd->add_flag("--tensors", o->tensors, "List every tensor");
   cmd->add_flag("--metadata", o->metadata, "List every metadata key");

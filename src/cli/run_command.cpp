@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "engine/load.h"
 #include "tokenizer/tokenizer.h"
 #include "util/mapped_file.h"
@@ -36,8 +37,10 @@ void Run(const RunOptions& o) {
     if (!text.ok()) Fail(text.status());
     prompt = *text;
   }
+  auto path = ResolveModelArgument(o.model, true);
+  if (!path.ok()) Fail(path.status());
   engine::EngineOptions eo;
-  eo.model_path = o.model;
+  eo.model_path = *path;
   eo.n_threads = o.threads;
   eo.n_ctx = o.ctx_size;
   eo.n_parallel = 1;
@@ -88,7 +91,8 @@ void Run(const RunOptions& o) {
 void AddRunCommand(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Generate text from a prompt with a GGUF model");
-  cmd->add_option("model", o->model, "Path to a GGUF model file")->required();
+  cmd->add_option("model", o->model, "GGUF model: a path, a stored model or a catalog name (pulled on first use)")
+      ->required();
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text");
   cmd->add_option("-f,--file", o->prompt_file, "Read the prompt from a file");
   cmd->add_option("-n,--n-predict", o->n_predict, "Maximum tokens to generate (-1: until end of text)")
