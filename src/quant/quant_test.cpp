@@ -190,6 +190,41 @@ TEST(QuantRoundTrip, ZeroRowsStayZero) {
   }
 }
 
+// Awkward rows (constant, one spike, one sign only, small values) stay finite and within a coarse bound for
+// every quantizer. (Values whose block scale underflows f16, below ~1e-5, flush to zero, as in llama.cpp.)
+TEST(QuantRoundTrip, AwkwardRowsStayFiniteAndClose) {
+  const size_t n = 512;
+  std::vector<std::vector<float>> rows;
+  rows.emplace_back(n, 0.75f);
+  rows.emplace_back(n, -3.0f);
+  rows.emplace_back(n, 0.0f);
+  rows.back()[100] = 1000.0f;
+  rows.push_back(Gaussian(n, 3));
+  for (float& v : rows.back()) v = std::fabs(v) + 2.0f;
+  rows.push_back(Gaussian(n, 4, 1e-2f));
+  for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1,
+                  DType::kQ8_K, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
+                  DType::kIQ4_NL, DType::kIQ4_XS}) {
+    for (size_t which = 0; which < rows.size(); ++which) {
+      const auto& x = rows[which];
+      float amax = 0;
+      for (float v : x) amax = std::max(amax, std::fabs(v));
+      std::vector<uint8_t> q(RowBytes(t, n));
+      std::vector<float> y(n);
+      QuantizeRow(t, x.data(), q.data(), n);
+      DequantizeRow(t, q.data(), y.data(), n);
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(std::isfinite(y[i])) << DTypeName(t) << " row " << which << " i " << i;
+        // Half a step of the coarsest format (2 bits over the block range), plus the f16 scale rounding.
+        EXPECT_NEAR(y[i], x[i], 0.35 * amax + 1e-3 * amax) << DTypeName(t) << " row " << which << " i " << i;
+      }
+      if (which == 2) {
+        EXPECT_NEAR(y[100], 1000.0f, 5.0f) << DTypeName(t);
+      }
+    }
+  }
+}
+
 TEST(QuantRoundTrip, Q8_KBlockSums) {
   const auto x = Gaussian(512, 7);
   std::vector<quant::BlockQ8_K> q(2);
