@@ -81,7 +81,7 @@ void RegisterAll() {
   }
   const DType types[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
                          DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
-                         DType::kQ5_K, DType::kQ6_K};
+                         DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS};
   for (DType t : types) {
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
       if (!IsaSupported(isa)) continue;

@@ -1,5 +1,5 @@
 // AVX-512 kernels, included by kernels_avx512.cpp (F/BW/VL) and kernels_avx512_vnni.cpp (adds VNNI), each
-// compiled with its own flags: 512-bit float and Q2_K..Q6_K dots; every other format uses the 256-bit
+// compiled with its own flags: 512-bit float, Q2_K..Q6_K and IQ4_XS dots; every other format uses the 256-bit
 // kernels of avx2_body.h / avx2_extra.h compiled here (a 32-element block is 256 bits; with VNNI their byte
 // dot is a single vpdpbusd). The VNNI build uses vpdpwssd where the plain build uses vpmaddwd + vpaddd.
 // Everything has internal linkage.
@@ -16,7 +16,8 @@ namespace v512 {
 __m512i Load512(const uint8_t* p) { return _mm512_loadu_si512(p); }
 __m512i Join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 
-// acc + (sum over each 2 bytes of u[i] * s[i]) * scale16, as 16 int32 lanes (u <= 63 so no saturation).
+// acc + (sum over each 2 bytes of u[i] * s[i]) * scale16, as 16 int32 lanes (no saturation: u <= 127 and
+// |s| <= 127 in every use).
 __m512i DotBytesScaled(__m512i acc, __m512i u, __m512i s, __m512i scale16) {
   const __m512i p16 = _mm512_maddubs_epi16(u, s);
 #if defined(__AVX512VNNI__)
@@ -291,6 +292,44 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
   for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]) - Hsum(offsets[j]);
 }
 
+// IQ4_XS against Q8_K: two 32-element sub-blocks (IQ4_NL levels, signed 6-bit scales) per 512-bit step,
+// multiplied as |q| * (a negated where q < 0).
+template <int N>
+void DotIq4Xs(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
+  const __m512i levels = _mm512_broadcast_i32x4(Load128(reinterpret_cast<const uint8_t*>(quant::kIq4nlValues)));
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
+  for (size_t b = 0; b < k / quant::kQK_K; ++b) {
+    const uint8_t* wb = w + b * sizeof(quant::BlockIQ4_XS);
+    const uint16_t scales_h = LoadU16(wb + 2);
+    __m512i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
+    for (int s = 0; s < 8; s += 2) {
+      int16_t ls[2];
+      for (int u = 0; u < 2; ++u) {
+        const int i = s + u;
+        const int six_bits = ((wb[4 + i / 2] >> (4 * (i % 2))) & 0xF) | (((scales_h >> (2 * i)) & 3) << 4);
+        ls[u] = static_cast<int16_t>(six_bits - 32);
+      }
+      const __m512i scale = Join(_mm256_set1_epi16(ls[0]), _mm256_set1_epi16(ls[1]));
+      const __m512i q = _mm512_shuffle_epi8(levels, Join(Nibbles(wb + 8 + 16 * s), Nibbles(wb + 24 + 16 * s)));
+      const __m512i q_abs = _mm512_abs_epi8(q);
+      const __mmask64 neg = _mm512_movepi8_mask(q);
+      for (int j = 0; j < N; ++j) {
+        const __m512i a = Load512(act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 32 * s);
+        const __m512i a_signed = _mm512_mask_sub_epi8(a, neg, _mm512_setzero_si512(), a);
+        isum[j] = DotBytesScaled(isum[j], q_abs, a_signed, scale);
+      }
+    }
+    const float d = Half(LoadU16(wb));
+    for (int j = 0; j < N; ++j) {
+      const float da = LoadF32(act + j * as + b * sizeof(quant::BlockQ8_K));
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_set1_ps(d * da), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) y[j * ys] = _mm512_reduce_add_ps(acc[j]);
+}
+
 }  // namespace v512
 
 void FillAvx512Table(KernelTable& t) {
@@ -303,6 +342,7 @@ void FillAvx512Table(KernelTable& t) {
   SetDot(t, DType::kQ6_K, INGOT_BY_ACTS(v512::DotQ6K));
   SetDot(t, DType::kQ2_K, INGOT_BY_ACTS(v512::DotQ2K));
   SetDot(t, DType::kQ3_K, INGOT_BY_ACTS(v512::DotQ3K));
+  SetDot(t, DType::kIQ4_XS, INGOT_BY_ACTS(v512::DotIq4Xs));
 }
 
 }  // namespace
