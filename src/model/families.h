@@ -17,4 +17,7 @@ Result<std::unique_ptr<Model>> LoadGemma(std::shared_ptr<const gguf::File> file,
 // "gemma4": per-layer attention geometry, V norm, shared-KV layers, per-layer embeddings, MoE layers.
 Result<std::unique_ptr<Model>> LoadGemma4(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
 
+// "phi3": fused QKV and gate/up projections, LongRoPE short factors.
+Result<std::unique_ptr<Model>> LoadPhi3(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
+
 }  // namespace ingot::model

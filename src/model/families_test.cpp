@@ -1,4 +1,4 @@
-// Family tests beside the golden files: architecture dispatch errors; Qwen2, Mixtral and Gemma 2 (no llama.cpp
+// Family tests beside the golden files: architecture dispatch errors; Qwen2, Mixtral, Gemma 2, Phi-3 (no llama.cpp
 // golden file in ../shared) against a naive dense forward pass written here, batched and one token at a time;
 // MoE parameter accounting and shared-KV cache geometry.
 #include <gtest/gtest.h>
@@ -43,6 +43,7 @@ struct TinySpec {
   int n_expert = 0;        // llama (Mixtral): routed experts, n_used of them per token
   int n_used = 0;
   bool gemma2 = false;     // √E embeddings, pre-scaled queries, soft-caps, sandwich norms, GeGLU, sliding layer 0
+  bool phi3 = false;       // fused QKV and gate+up projections, LongRoPE short factors and magnitude factor
   int window = 4;          // gemma2 sliding window
   float attn_cap = 5.0f;   // small soft-caps, so that they matter at these scales
   float final_cap = 3.0f;
@@ -69,12 +70,20 @@ struct TinyModel {
   explicit TinyModel(TinySpec s) : spec(std::move(s)) {
     Make("token_embd.weight", {E, V}, 0.5f);
     Make("output_norm.weight", {E}, 0.1f, 1.0f);
+    if (spec.phi3) {
+      t["rope_factors_short.weight"] = {1.0f, 1.5f, 4.0f, 20.0f};
+      dims["rope_factors_short.weight"] = {HD / 2};
+    }
     for (int l = 0; l < L; ++l) {
       const std::string p = "blk." + std::to_string(l) + ".";
       Make(p + "attn_norm.weight", {E}, 0.1f, 1.0f);
-      Make(p + "attn_q.weight", {E, H * HD}, 0.2f);
-      Make(p + "attn_k.weight", {E, KVH * HD}, 0.2f);
-      Make(p + "attn_v.weight", {E, KVH * HD}, 0.2f);
+      if (spec.phi3) {
+        Make(p + "attn_qkv.weight", {E, (H + 2 * KVH) * HD}, 0.2f);
+      } else {
+        Make(p + "attn_q.weight", {E, H * HD}, 0.2f);
+        Make(p + "attn_k.weight", {E, KVH * HD}, 0.2f);
+        Make(p + "attn_v.weight", {E, KVH * HD}, 0.2f);
+      }
       if (spec.bias) {
         Make(p + "attn_q.bias", {H * HD}, 0.5f);
         Make(p + "attn_k.bias", {KVH * HD}, 0.5f);
@@ -88,6 +97,9 @@ struct TinyModel {
         Make(p + "ffn_gate_exps.weight", {E, FF, n}, 0.2f);
         Make(p + "ffn_up_exps.weight", {E, FF, n}, 0.2f);
         Make(p + "ffn_down_exps.weight", {FF, E, n}, 0.2f);
+      } else if (spec.phi3) {
+        Make(p + "ffn_up.weight", {E, 2 * FF}, 0.2f);
+        Make(p + "ffn_down.weight", {FF, E}, 0.2f);
       } else {
         Make(p + "ffn_gate.weight", {E, FF}, 0.2f);
         Make(p + "ffn_up.weight", {E, FF}, 0.2f);
@@ -115,6 +127,7 @@ struct TinyModel {
       w.SetU32(a + ".expert_count", uint32_t(spec.n_expert));
       w.SetU32(a + ".expert_used_count", uint32_t(spec.n_used));
     }
+    if (spec.phi3) w.SetF32(a + ".rope.scaling.attn_factor", 1.25f);
     if (spec.gemma2) {
       w.SetU32(a + ".attention.sliding_window", uint32_t(spec.window));
       w.SetF32(a + ".attn_logit_softcapping", spec.attn_cap);
@@ -143,11 +156,16 @@ struct TinyModel {
     };
     auto rope = [&](float* v, int pos) {
       for (int i = 0; i < HD / 2; ++i) {
-        const double th = pos * std::pow(10000.0, -2.0 * i / HD);
+        double th = pos * std::pow(10000.0, -2.0 * i / HD);
+        double mag = 1.0;
+        if (spec.phi3) {
+          th /= t.at("rope_factors_short.weight")[size_t(i)];
+          mag = 1.25;
+        }
         const int ia = spec.neox ? i : 2 * i, ib = spec.neox ? i + HD / 2 : 2 * i + 1;
         const double a = v[ia], b = v[ib];
-        v[ia] = float(a * std::cos(th) - b * std::sin(th));
-        v[ib] = float(a * std::sin(th) + b * std::cos(th));
+        v[ia] = float(mag * (a * std::cos(th) - b * std::sin(th)));
+        v[ib] = float(mag * (a * std::sin(th) + b * std::cos(th)));
       }
     };
     // llama.cpp's CPU GELU: tanh-GELU of the f16-rounded input, rounded to f16.
@@ -177,9 +195,16 @@ struct TinyModel {
       const int window = spec.gemma2 && l % 2 == 0 ? spec.window : 0;
       for (size_t i = 0; i < T; ++i) {
         rms(&x[i * E], W(p + "attn_norm.weight"), E, h.data());
-        matvec(W(p + "attn_q.weight"), h.data(), H * HD, E, &q[i * H * HD]);
-        matvec(W(p + "attn_k.weight"), h.data(), KVH * HD, E, &k[i * KVH * HD]);
-        matvec(W(p + "attn_v.weight"), h.data(), KVH * HD, E, &v[i * KVH * HD]);
+        if (spec.phi3) {
+          const float* qkv = W(p + "attn_qkv.weight");
+          matvec(qkv, h.data(), H * HD, E, &q[i * H * HD]);
+          matvec(qkv + H * HD * E, h.data(), KVH * HD, E, &k[i * KVH * HD]);
+          matvec(qkv + (H + KVH) * HD * E, h.data(), KVH * HD, E, &v[i * KVH * HD]);
+        } else {
+          matvec(W(p + "attn_q.weight"), h.data(), H * HD, E, &q[i * H * HD]);
+          matvec(W(p + "attn_k.weight"), h.data(), KVH * HD, E, &k[i * KVH * HD]);
+          matvec(W(p + "attn_v.weight"), h.data(), KVH * HD, E, &v[i * KVH * HD]);
+        }
         if (spec.bias) {
           for (int j = 0; j < H * HD; ++j) q[i * H * HD + j] += W(p + "attn_q.bias")[j];
           for (int j = 0; j < KVH * HD; ++j) k[i * KVH * HD + j] += W(p + "attn_k.bias")[j];
@@ -236,6 +261,9 @@ struct TinyModel {
                 W(p + "ffn_down_exps.weight") + e * E * FF, h.data(), y.data());
             for (int c = 0; c < E; ++c) f[c] += float(prob[size_t(e)] / used) * y[c];
           }
+        } else if (spec.phi3) {
+          const float* gate_up = W(p + "ffn_up.weight");
+          ffn(gate_up, gate_up + FF * E, W(p + "ffn_down.weight"), h.data(), f.data());
         } else {
           ffn(W(p + "ffn_gate.weight"), W(p + "ffn_up.weight"), W(p + "ffn_down.weight"), h.data(), f.data());
         }
@@ -299,6 +327,7 @@ TEST(FamiliesTest, MixtralMatchesNaiveForward) {
   CheckAgainstNaive({.arch = "llama", .neox = false, .n_expert = 4, .n_used = 2}, 1e-4f);
 }
 TEST(FamiliesTest, Gemma2MatchesNaiveForward) { CheckAgainstNaive({.arch = "gemma2", .gemma2 = true}, 1e-4f); }
+TEST(FamiliesTest, Phi3MatchesNaiveForward) { CheckAgainstNaive({.arch = "phi3", .phi3 = true}, 1e-4f); }
 
 TEST(FamiliesTest, BadBatchIsAnErrorNotACrash) {
   ThreadPool pool(1);

@@ -76,7 +76,7 @@ class Gemma final : public DecoderModel {
       l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
                 .cache_layer = il, .window = sliding ? window : 0, .softcap = attn_softcap,
                 .rope = {ops::RopeLayout::kNeox, c.n_rot, sliding ? swa_base : c.rope_base,
-                         sliding ? 1.0f : c.rope_scale, nullptr}};
+                         sliding ? 1.0f : c.rope_scale, nullptr, 1.0f}};
       l.q_scale = q_scale;
       layers_.push_back(std::move(l));
     }

@@ -6,7 +6,7 @@
 namespace ingot::model {
 
 std::vector<std::string> SupportedArchitectures() {
-  return {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "gemma4"};
+  return {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "gemma4", "phi3"};
 }
 
 Result<std::unique_ptr<Model>> LoadModel(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
@@ -16,6 +16,7 @@ Result<std::unique_ptr<Model>> LoadModel(std::shared_ptr<const gguf::File> file,
   if (*arch == "qwen2" || *arch == "qwen3" || *arch == "qwen3moe") return LoadQwen(std::move(file), pool);
   if (*arch == "gemma2" || *arch == "gemma3") return LoadGemma(std::move(file), pool);
   if (*arch == "gemma4") return LoadGemma4(std::move(file), pool);
+  if (*arch == "phi3") return LoadPhi3(std::move(file), pool);
   std::string list;
   for (const auto& a : SupportedArchitectures()) list += (list.empty() ? "" : ", ") + a;
   return Unsupported("unsupported model architecture '" + *arch + "' (supported: " + list + ")");

@@ -55,8 +55,8 @@ void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopePa
     float theta = float(pos) * p.freq_scale;
     for (int32_t i = 0; i < half; ++i) {
       const float t = p.freq_factors ? theta / p.freq_factors[i] : theta;
-      const float c = std::cos(t);
-      const float s = std::sin(t);
+      const float c = std::cos(t) * p.attn_factor;
+      const float s = std::sin(t) * p.attn_factor;
       const int32_t a = p.layout == RopeLayout::kAdjacent ? 2 * i : i;
       const int32_t b = p.layout == RopeLayout::kAdjacent ? 2 * i + 1 : i + half;
       const float x0 = v[a];

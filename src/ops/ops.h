@@ -21,6 +21,7 @@ struct RopeParams {
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;            // linear scaling: position multiplied by this (1 / factor)
   const float* freq_factors = nullptr;  // [n_rot / 2] divisors of each frequency (Llama 3.1 rope_freqs), or null
+  float attn_factor = 1.0f;           // cos and sin are multiplied by it (LongRoPE / YaRN magnitude scaling)
 };
 
 // Rotates n_heads heads of head_dim floats each (contiguous) for position pos.

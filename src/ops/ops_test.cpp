@@ -42,6 +42,19 @@ TEST(OpsTest, RopeLayoutsRotateTheRightPairs) {
   EXPECT_NEAR(neox[3], std::sin(0.01f), 1e-6);
 }
 
+TEST(OpsTest, RopeAttnFactorScalesRotatedPairsOnly) {
+  RopeParams p;
+  p.layout = RopeLayout::kNeox;
+  p.n_rot = 4;
+  p.attn_factor = 1.5f;
+  std::vector<float> x = {1, 0, 0, 0, 7, 7};  // head_dim 6: dims 4 and 5 are not rotated
+  Rope(x.data(), 1, 6, 0, p);
+  EXPECT_FLOAT_EQ(x[0], 1.5f);
+  EXPECT_FLOAT_EQ(x[2], 0.0f);
+  EXPECT_FLOAT_EQ(x[4], 7.0f);
+  EXPECT_FLOAT_EQ(x[5], 7.0f);
+}
+
 TEST(OpsTest, GeluF16RoundsLikeLlamaCpp) {
   std::vector<float> x = {-12.0f, -1.0f, 0.0f, 0.5f, 1.2345f, 3.0f, 11.0f};
   std::vector<float> up(x.size(), 2.0f), g = x;

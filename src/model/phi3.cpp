@@ -1,0 +1,137 @@
+// Phi-3: Llama-shaped (pre-norm, GQA, NEOX RoPE, SwiGLU) with a fused QKV projection (attn_qkv, or separate
+// Q/K/V in some conversions), a fused gate+up projection (ffn_up: gate rows, then up rows), and LongRoPE's short
+// frequency factors with its magnitude factor (rope.scaling.attn_factor).
+#include <algorithm>
+#include <cmath>
+
+#include "model/decoder.h"
+#include "model/families.h"
+
+namespace ingot::model {
+
+namespace {
+
+struct Phi3Layer {
+  std::vector<float> attn_norm;  // [n_embd]
+  ops::TensorView wqkv;          // [n_head * head_dim + 2 * n_head_kv * head_dim, n_embd], or empty
+  ops::TensorView wq, wk, wv;    // separate projections when wqkv is empty
+  ops::TensorView wo;            // [n_embd, n_head * head_dim]
+  std::vector<float> ffn_norm;   // [n_embd]
+  ops::TensorView up;            // [2 * n_ff, n_embd]: gate rows then up rows
+  ops::TensorView down;          // [n_embd, n_ff]
+  AttentionSpec attn;
+};
+
+class Phi3 final : public DecoderModel {
+ public:
+  using DecoderModel::DecoderModel;
+
+  Status Bind() {
+    INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, "phi3"));
+    const BaseConfig& c = cfg_;
+    MetaReader m(*file_, "phi3");
+    const float attn_factor = m.Float("rope.scaling.attn_factor", 1.0f);
+    INGOT_RETURN_IF_ERROR(m.status());
+    if (!(attn_factor > 0.0f)) return Corrupt(file_->path() + ": phi3.rope.scaling.attn_factor must be positive");
+    WeightBinder b(*file_);
+    tok_embd_ = b.Matrix("token_embd.weight", c.n_vocab, c.n_embd);
+    BindOutput(b, c, tok_embd_);
+    rope_factors_ = b.OptionalVector("rope_factors_short.weight", c.n_rot / 2);
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+      const std::string p = "blk." + std::to_string(il) + ".";
+      const int64_t q_dim = int64_t(c.n_head) * c.head_dim;
+      const int64_t kv_dim = int64_t(c.n_head_kv[size_t(il)]) * c.head_dim;
+      const int64_t n_ff = c.n_ff[size_t(il)];
+      Phi3Layer l;
+      l.attn_norm = b.Vector(p + "attn_norm.weight", c.n_embd);
+      if (b.Has(p + "attn_qkv.weight")) {
+        l.wqkv = b.Matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, c.n_embd);
+      } else {
+        l.wq = b.Matrix(p + "attn_q.weight", q_dim, c.n_embd);
+        l.wk = b.Matrix(p + "attn_k.weight", kv_dim, c.n_embd);
+        l.wv = b.Matrix(p + "attn_v.weight", kv_dim, c.n_embd);
+      }
+      l.wo = b.Matrix(p + "attn_output.weight", c.n_embd, q_dim);
+      l.ffn_norm = b.Vector(p + "ffn_norm.weight", c.n_embd);
+      l.up = b.Matrix(p + "ffn_up.weight", 2 * n_ff, c.n_embd);
+      l.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
+      l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
+                .cache_layer = il, .scale = 1.0f / std::sqrt(float(c.head_dim)),
+                .rope = {ops::RopeLayout::kNeox, c.n_rot, c.rope_base, c.rope_scale, nullptr, attn_factor}};
+      layers_.push_back(std::move(l));
+    }
+    INGOT_RETURN_IF_ERROR(b.status());
+    for (Phi3Layer& l : layers_) {
+      if (!rope_factors_.empty()) l.attn.rope.freq_factors = rope_factors_.data();
+    }
+    FillInfo("phi3", c, b);
+    for (const Phi3Layer& l : layers_) info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
+    return Status::Ok();
+  }
+
+ private:
+  Status RunLayers(const Batch& batch, KvStore& kv) override {
+    const size_t T = batch.tokens.size();
+    const size_t E = size_t(cfg_.n_embd);
+    Embed(batch, tok_embd_, 1.0f);
+    for (const Phi3Layer& l : layers_) {
+      const size_t q_dim = size_t(l.attn.n_head) * size_t(l.attn.head_dim);
+      const size_t kv_dim = size_t(l.attn.n_head_kv) * size_t(l.attn.head_dim);
+      const size_t n_ff = l.down.cols;
+      float* h = Grow(h_, T * E);
+      float* q = Grow(q_, T * q_dim);
+      float* k = Grow(k_, T * kv_dim);
+      float* v = Grow(v_, T * kv_dim);
+      float* attn = Grow(attn_, T * q_dim);
+      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
+      if (!l.wqkv.empty()) {
+        float* qkv = Grow(wide_, T * (q_dim + 2 * kv_dim));
+        Linear(l.wqkv, h, T, qkv);
+        for (size_t t = 0; t < T; ++t) {
+          const float* row = qkv + t * (q_dim + 2 * kv_dim);
+          std::copy_n(row, q_dim, q + t * q_dim);
+          std::copy_n(row + q_dim, kv_dim, k + t * kv_dim);
+          std::copy_n(row + q_dim + kv_dim, kv_dim, v + t * kv_dim);
+        }
+      } else {
+        Linear(l.wq, h, T, q);
+        Linear(l.wk, h, T, k);
+        Linear(l.wv, h, T, v);
+      }
+      RopeAndStore(batch, kv, l.attn, q, k, v);
+      Attend(batch, kv, l.attn, q, attn);
+      Linear(l.wo, attn, T, h);
+      ops::Add(x_.data(), h, T * E);
+
+      NormRows(x_.data(), T, E, l.ffn_norm.data(), h);
+      float* gu = Grow(wide_, T * 2 * n_ff);
+      float* g = Grow(gate_, T * n_ff);
+      float* u = Grow(up_, T * n_ff);
+      Linear(l.up, h, T, gu);
+      for (size_t t = 0; t < T; ++t) {
+        std::copy_n(gu + t * 2 * n_ff, n_ff, g + t * n_ff);
+        std::copy_n(gu + t * 2 * n_ff + n_ff, n_ff, u + t * n_ff);
+      }
+      ops::SwiGlu(g, u, T * n_ff);
+      Linear(l.down, g, T, h);
+      ops::Add(x_.data(), h, T * E);
+    }
+    return Status::Ok();
+  }
+
+  BaseConfig cfg_;
+  ops::TensorView tok_embd_;         // [n_vocab, n_embd]
+  std::vector<float> rope_factors_;  // [n_rot / 2] LongRoPE short factors, or empty
+  std::vector<Phi3Layer> layers_;
+  std::vector<float> h_, q_, k_, v_, attn_, wide_, gate_, up_;  // per-forward buffers
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> LoadPhi3(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
+  auto model = std::make_unique<Phi3>(std::move(file), pool);
+  INGOT_RETURN_IF_ERROR(model->Bind());
+  return std::unique_ptr<Model>(std::move(model));
+}
+
+}  // namespace ingot::model
