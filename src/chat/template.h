@@ -33,9 +33,8 @@ class ChatTemplate {
   // Fails with kInvalidArgument and "template line N: ..." on syntax errors.
   static Result<ChatTemplate> Parse(std::string source);
 
-  // Errors: kInvalidArgument with "template line N: ..." for template runtime errors, or exactly the
-  // template's message when it called raise_exception(msg) (callers surface it to the client);
-  // kResourceExhausted when a render limit is hit.
+  // Errors (all kInvalidArgument): "template line N: ..." for template runtime errors and exceeded limits,
+  // or exactly the template's message when it called raise_exception(msg) (callers surface it to the client).
   Result<std::string> Render(const RenderOptions& options) const;
 
  private:

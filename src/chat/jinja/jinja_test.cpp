@@ -147,6 +147,7 @@ TEST(Jinja, LimitsStopHostileTemplates) {
     ASSERT_TRUE(t.ok()) << c.source;
     Result<std::string> out = t->Render({}, config);
     ASSERT_FALSE(out.ok()) << c.source;
+    EXPECT_EQ(out.status().code(), Code::kInvalidArgument);
     EXPECT_EQ(WithoutLine(out.status().message()), c.message) << c.source;
   }
 }

@@ -68,11 +68,9 @@ Result<std::string> Template::Render(const nlohmann::ordered_json& context, cons
     return interp.Render(*body_, vars);
   } catch (const Error& e) {
     if (e.raised) return InvalidArgument(e.message);
-    std::string message = "template line " + std::to_string(e.line) + ": " + e.message;
-    if (e.limit) return ResourceExhausted(message);
-    return InvalidArgument(message);
+    return InvalidArgument("template line " + std::to_string(e.line) + ": " + e.message);
   } catch (const std::bad_alloc&) {
-    return ResourceExhausted("template rendering ran out of memory");
+    return InvalidArgument("template rendering ran out of memory");
   }
 }
 

@@ -41,8 +41,8 @@ class Template {
   static Result<Template> Parse(const std::string& source);
 
   // Renders with `context` (a JSON object) as the template variables plus the globals range, namespace, dict,
-  // raise_exception and strftime_now. Errors: "template line N: message", or exactly the message given to
-  // raise_exception(). All are kInvalidArgument except exceeded limits (kResourceExhausted).
+  // raise_exception and strftime_now. Errors (all kInvalidArgument): "template line N: message" (including
+  // exceeded RenderLimits), or exactly the message given to raise_exception().
   Result<std::string> Render(const nlohmann::ordered_json& context, const RenderConfig& config = {}) const;
 
  private:

@@ -24,7 +24,7 @@ struct Error {
   std::string message;
   int line = 0;         // 0: not yet known, filled in by the innermost node that sees it
   bool raised = false;  // from raise_exception(): the message is the template's own
-  bool limit = false;   // a RenderLimits bound was hit
+  bool limit = false;   // a RenderLimits bound was hit (never deferred, see Iterator)
 };
 [[noreturn]] void Fail(std::string message);
 [[noreturn]] void FailLimit(std::string message);
