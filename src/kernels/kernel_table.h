@@ -1,5 +1,6 @@
 // The per-ISA function table behind kernels.h. Internal to ingot_kernels: each ISA's translation unit
-// (compiled with its own -m flags) fills the entries it implements; kernels.cpp picks the table once.
+// (compiled with its own -m flags) fills the entries it implements; kernels.cpp builds the tables once and
+// dispatches through the active one.
 //
 // SIMD translation units must not call inline functions from shared headers (util/fp16.h, quant/blocks.h
 // helpers, ...): the linker keeps one copy of each inline function, and the copy compiled with AVX-512 flags

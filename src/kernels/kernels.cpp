@@ -1,5 +1,5 @@
-// The one dispatch point: picks the kernel table for the best ISA at start-up, converts activations and tiles
-// Gemm into per-row calls of that table's dot products.
+// The one dispatch point: builds one kernel table per compiled ISA at first use, starts on the best one the
+// CPU supports, and tiles Gemm into calls of the active table's dot products.
 #include "kernels/kernels.h"
 
 #include <algorithm>
