@@ -370,5 +370,52 @@ TEST(FamiliesTest, Gemma4SharedKvLayersOwnNoCache) {
   EXPECT_EQ(kv.layers[4].window, 0);
 }
 
+// A copy of a shared test model with one metadata key replaced (or added) and one tensor left out.
+std::vector<uint8_t> Rewrite(const std::string& stem, const std::string& key, const gguf::Value* value,
+                             const std::string& drop_tensor) {
+  auto f = gguf::File::Open(kShared + "/models/" + stem + ".gguf");
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  if (!f.ok()) return {};
+  gguf::Writer w((*f)->alignment());
+  for (const auto& [k, v] : (*f)->metadata()) {
+    if (k != "general.alignment") w.SetValue(k, v);
+  }
+  if (value != nullptr) w.SetValue(key, *value);
+  for (const gguf::TensorInfo& t : (*f)->tensors()) {
+    if (t.name == drop_tensor) continue;
+    EXPECT_TRUE(w.AddTensor(t.name, t.type, t.dims, std::vector<uint8_t>(t.data, t.data + t.n_bytes)).ok());
+  }
+  return w.Serialize();
+}
+
+void ExpectLoadError(const std::vector<uint8_t>& bytes, const std::string& needle) {
+  ThreadPool pool(1);
+  auto m = LoadBytes(bytes, pool);
+  ASSERT_FALSE(m.ok()) << "loaded, expected an error mentioning '" << needle << "'";
+  EXPECT_NE(m.status().message().find(needle), std::string::npos) << m.status().ToString();
+}
+
+TEST(FamiliesTest, MalformedFilesAreErrorsNamingTheProblem) {
+  using gguf::Value;
+  using gguf::ValueType;
+  const Value too_many_shared = Value::Unsigned(ValueType::kU32, 10);
+  ExpectLoadError(Rewrite("gemma4-ple-soft-f16", "gemma4.attention.shared_kv_layers", &too_many_shared, ""),
+                  "gemma4");
+  const Value bad_kv = Value::Array(ValueType::kU32, {Value::Unsigned(ValueType::kU32, 2)});
+  ExpectLoadError(Rewrite("gemma4-moe-soft-f16", "gemma4.attention.head_count_kv", &bad_kv, ""),
+                  "head_count_kv");
+  const Value odd_kv = Value::Unsigned(ValueType::kU32, 3);
+  ExpectLoadError(Rewrite("qwen3-f32", "qwen3.attention.head_count_kv", &odd_kv, ""), "head_count_kv");
+  const Value no_used = Value::Unsigned(ValueType::kU32, 0);
+  ExpectLoadError(Rewrite("qwen3moe-f32", "qwen3moe.expert_used_count", &no_used, ""), "expert_used_count");
+  // Without the fused tensor the separate gate/up experts are required.
+  ExpectLoadError(Rewrite("gemma4-moe-soft-f16", "", nullptr, "blk.3.ffn_gate_up_exps.weight"),
+                  "blk.3.ffn_gate_exps.weight");
+  ExpectLoadError(Rewrite("gemma4-ple-soft-f16", "", nullptr, "per_layer_token_embd.weight"),
+                  "per_layer_token_embd.weight");
+  ExpectLoadError(Rewrite("gemma3-f32", "", nullptr, "blk.2.post_ffw_norm.weight"), "blk.2.post_ffw_norm.weight");
+  ExpectLoadError(Rewrite("qwen3-f32", "", nullptr, "token_embd.weight"), "token_embd.weight");
+}
+
 }  // namespace
 }  // namespace ingot::model

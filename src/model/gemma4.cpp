@@ -3,6 +3,7 @@
 // absent), attention scale 1, sandwich norms, GeGLU, √n_embd embeddings, final soft-cap, layer_output_scale;
 // E2B/E4B extras: per-layer embeddings and layers that read an earlier layer's KV cache; 26B-A4B MoE layers: a
 // dense MLP plus routed GeGLU experts (scaled router, fused gate_up, per-expert output scale), each with norms.
+#include <algorithm>
 #include <cmath>
 
 #include "model/decoder.h"
