@@ -67,6 +67,42 @@ void DotQ8_1Act(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float
   }
   for (int j = 0; j < N; ++j) y[j * ys] = Hsum(acc[j]) + mins[j];
 }
+// Two weight rows sharing each activation block; the same operations per row as DotQ8_1Act.
+template <typename W, int N>
+void DotQ8_1ActPair(size_t k, const uint8_t* w, size_t ws, const uint8_t* act, size_t as, float* y, size_t ys) {
+  constexpr size_t kActBytes = sizeof(quant::BlockQ8_1);
+  __m256 acc0[N], acc1[N];
+  float mins0[N] = {}, mins1[N] = {};
+  for (int j = 0; j < N; ++j) acc0[j] = acc1[j] = _mm256_setzero_ps();
+  for (size_t b = 0; b < k / quant::kQK; ++b) {
+    const uint8_t* wb0 = w + b * W::kBytes;
+    const uint8_t* wb1 = wb0 + ws;
+    const __m256i q0 = W::Load(wb0), q1 = W::Load(wb1);
+    const float dw0 = Half(LoadU16(wb0)), mw0 = Half(LoadU16(wb0 + 2));
+    const float dw1 = Half(LoadU16(wb1)), mw1 = Half(LoadU16(wb1 + 2));
+    for (int j = 0; j < N; ++j) {
+      const uint8_t* ab = act + j * as + b * kActBytes;
+      const __m256i a = Load256(ab + 4);
+      const float da = Half(LoadU16(ab)), sa = Half(LoadU16(ab + 2));
+      acc0[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DotBytes256(q0, a)), _mm256_set1_ps(dw0 * da), acc0[j]);
+      acc1[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(DotBytes256(q1, a)), _mm256_set1_ps(dw1 * da), acc1[j]);
+      mins0[j] += mw0 * sa;
+      mins1[j] += mw1 * sa;
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    y[j * ys] = Hsum(acc0[j]) + mins0[j];
+    y[j * ys + 1] = Hsum(acc1[j]) + mins1[j];
+  }
+}
+template <int N>
+void DotQ4_1Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8_1ActPair<Q4_1Weights, N>(k, w, ws, a, as, y, ys);
+}
+template <int N>
+void DotQ5_1Pair(size_t k, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* y, size_t ys) {
+  DotQ8_1ActPair<Q5_1Weights, N>(k, w, ws, a, as, y, ys);
+}
 template <int N> void DotQ4_1(size_t k, const uint8_t* w, const uint8_t* a, size_t as, float* y, size_t ys) {
   DotQ8_1Act<Q4_1Weights, N>(k, w, a, as, y, ys);
 }
@@ -200,8 +236,8 @@ void FillAvx2All(KernelTable& t) {
   FillAvx2Table(t);
   FillAvx2Convert(t);
   SetDot(t, DType::kQ5_0, INGOT_BY_ACTS_PAIRED(DotQ5_0Pair, DotQ5_0));
-  SetDot(t, DType::kQ4_1, INGOT_BY_ACTS(DotQ4_1));
-  SetDot(t, DType::kQ5_1, INGOT_BY_ACTS(DotQ5_1));
+  SetDot(t, DType::kQ4_1, INGOT_BY_ACTS_PAIRED(DotQ4_1Pair, DotQ4_1));
+  SetDot(t, DType::kQ5_1, INGOT_BY_ACTS_PAIRED(DotQ5_1Pair, DotQ5_1));
   SetDot(t, DType::kQ2_K, INGOT_BY_ACTS(DotQ2K));
   SetDot(t, DType::kQ3_K, INGOT_BY_ACTS(DotQ3K));
   SetDot(t, DType::kIQ4_XS, INGOT_BY_ACTS(DotIq4Xs));
