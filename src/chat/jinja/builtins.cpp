@@ -60,7 +60,10 @@ Value Range(Interp& in, CallArgs& args) {
                                : (static_cast<long double>(start) - stop - step - 1) / -step;
   if (count > kMaxRange) FailLimit("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
   std::vector<Value> items;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.emplace_back(i);
+  for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
+    items.emplace_back(i);
+    if (__builtin_add_overflow(i, step, &i)) break;
+  }
   in.CountIterations(static_cast<int64_t>(items.size()));
   return Value::MakeList(std::move(items));
 }

@@ -139,7 +139,9 @@ Value Interp::EvalBinary(const Expr& e, const ScopePtr& scope) {
       for (int64_t i = 0; i < n; ++i) s += seq.str();
       return Value(std::move(s));
     }
-    CountIterations(n * static_cast<int64_t>(seq.list().items.size()));
+    const int64_t size = static_cast<int64_t>(seq.list().items.size());
+    if (size > 0 && n > limits_.max_loop_iterations / size) FailLimit("loop iteration limit exceeded");
+    CountIterations(n * size);
     std::vector<Value> items;
     for (int64_t i = 0; i < n; ++i) items.insert(items.end(), seq.list().items.begin(), seq.list().items.end());
     return Value::MakeList(std::move(items), seq.list().is_tuple);
@@ -229,12 +231,13 @@ Value Interp::EvalSlice(const Expr& e, const ScopePtr& scope) {
   int64_t stop = SliceIndex(parts[1], n, step, false);
   std::string s;
   std::vector<Value> out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
     if (items != nullptr) {
       out.push_back((*items)[static_cast<size_t>(i)]);
     } else {
       s += chars[static_cast<size_t>(i)];
     }
+    if (__builtin_add_overflow(i, step, &i)) break;
   }
   if (items == nullptr) return Value(std::move(s));
   return Value::MakeList(std::move(out), obj.list().is_tuple);

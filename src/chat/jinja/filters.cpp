@@ -1,6 +1,8 @@
 // jinja2 filters on scalars and strings (trim, default, tojson, int, round, indent, ...) and filter dispatch.
 #include "chat/jinja/filters.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

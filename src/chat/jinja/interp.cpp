@@ -23,10 +23,8 @@ void Scope::Set(const std::string& name, Value value) {
   vars.emplace_back(name, std::move(value));
 }
 
-void FailUndefined(const Value& v) { Fail(v.undefined().message); }
-
 void RequireDefined(const Value& v) {
-  if (v.is_undefined()) FailUndefined(v);
+  if (v.is_undefined()) Fail(v.undefined().message);
 }
 
 Interp::DepthGuard::DepthGuard(int* d, int limit, const char* what) : depth(d) {

@@ -94,7 +94,7 @@ class ArgParser {
 // Operators shared by the evaluator and filters.
 Value Add(const Value& a, const Value& b);
 bool Contains(const Value& container, const Value& item);
-[[noreturn]] void FailUndefined(const Value& v);
+// Fails with the Undefined's message, as jinja2 does on most uses of an undefined value.
 void RequireDefined(const Value& v);
 
 // Implemented in filters.cpp / tests.cpp / methods.cpp.

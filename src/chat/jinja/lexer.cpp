@@ -2,6 +2,9 @@
 // jinja2's lexer does with trim_blocks=True and lstrip_blocks=True, and tokenizes expressions inside tags.
 #include "chat/jinja/lexer.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <string_view>
 
 #include "chat/jinja/utf8.h"
@@ -201,7 +204,7 @@ class Lexer {
       if (c == '\'' || c == '"') {
         INGOT_RETURN_IF_ERROR(LexString(c));
       } else if (IsDigit(c)) {
-        LexNumber();
+        INGOT_RETURN_IF_ERROR(LexNumber());
       } else if (IsNameStart(c)) {
         size_t end = pos_;
         while (end < src_.size() && IsNameChar(src_[end])) ++end;
@@ -290,7 +293,7 @@ class Lexer {
     return Status::Ok();
   }
 
-  void LexNumber() {
+  Status LexNumber() {
     size_t p = pos_;
     auto digits = [&](size_t& q) {
       size_t begin = q;
@@ -304,6 +307,7 @@ class Lexer {
       size_t q = p + 2;
       int64_t v = 0;
       while (q < src_.size() && std::isxdigit(static_cast<unsigned char>(src_[q]))) {
+        if (v > (INT64_MAX >> 4)) return Error("integer literal too large");
         char h = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[q])));
         v = v * 16 + (IsDigit(h) ? h - '0' : h - 'a' + 10);
         ++q;
@@ -314,7 +318,7 @@ class Lexer {
       t.line = line_;
       tokens_.push_back(t);
       Advance(q);
-      return;
+      return Status::Ok();
     }
     digits(p);
     bool is_float = false;
@@ -352,6 +356,7 @@ class Lexer {
     }
     tokens_.push_back(t);
     Advance(p);
+    return Status::Ok();
   }
 
   std::string src_;

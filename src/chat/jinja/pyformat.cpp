@@ -1,7 +1,10 @@
 // Python string formatting for the Jinja engine: printf-style `%` and str.format() replacement fields.
 #include "chat/jinja/pyformat.h"
 
+#include <cmath>
 #include <cstdio>
+
+#include "chat/jinja/utf8.h"
 
 namespace ingot::chat::jinja {
 namespace {
@@ -59,14 +62,13 @@ std::string Convert(const Value& v, const Spec& spec) {
   if (type == 'd' || type == 'i' || type == 'u' || type == 'x' || type == 'X' || type == 'o' || type == 'c') {
     if (type == 'c') {
       if (v.is_string()) return v.str();
+      if (!v.is_int() || v.as_int() < 0 || v.as_int() > 0x10FFFF) Fail("%c requires int or char");
       std::string s;
-      if (v.is_int() && v.as_int() >= 0 && v.as_int() <= 0x10FFFF) {
-        std::snprintf(buf, sizeof(buf), "%c", static_cast<int>(v.as_int()));
-        return buf;
-      }
-      Fail("%c requires int or char");
+      AppendUtf8(static_cast<uint32_t>(v.as_int()), s);
+      return s;
     }
     double d = RequireReal(v, type);
+    if (v.is_float() && !(std::fabs(d) < 9.2e18)) Fail("cannot convert float " + FormatFloat(d) + " to integer");
     long long n = v.is_float() ? static_cast<long long>(d) : static_cast<long long>(v.ToInt());
     std::string f = "%" + flags + "ll" + (type == 'i' || type == 'u' ? 'd' : type);
     std::snprintf(buf, sizeof(buf), f.c_str(), n);

@@ -50,6 +50,8 @@ std::string FormatFloat(double d) {
   return sign + out;
 }
 
+namespace {
+
 std::string ReprString(std::string_view s) {
   bool has_single = s.find('\'') != std::string_view::npos;
   bool has_double = s.find('"') != std::string_view::npos;
@@ -86,6 +88,8 @@ std::string ReprString(std::string_view s) {
   out += quote;
   return out;
 }
+
+}  // namespace
 
 std::string Repr(const Value& v) {
   if (v.is_undefined()) return "Undefined";

@@ -177,7 +177,6 @@ std::string ObjectTypeRepr(const Value& v);
 std::string Quoted(std::string_view s);
 std::string Str(const Value& v);   // str(v); Undefined prints as ""
 std::string Repr(const Value& v);  // repr(v)
-std::string ReprString(std::string_view s);
 std::string FormatFloat(double d);  // Python's repr(float)
 
 struct JsonOptions {
