@@ -35,6 +35,7 @@ class TemplateRenderer : public PromptRenderer {
     options.bos_token = bos_;
     options.eos_token = eos_;
     options.extra_context = input.extra_context;
+    options.date_override = input.date_override;
     return tmpl_.Render(options);
   }
   const std::string& source() const override { return source_; }

@@ -158,7 +158,7 @@ void HandleApplyTemplate(ServerState& state, const httplib::Request& req, httpli
   json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   ChatRequest chat;
-  if (std::optional<ApiError> e = ParseChatRequest(body, &chat)) return SendError(res, *e);
+  if (std::optional<ApiError> e = ParseTemplateRequest(body, &chat)) return SendError(res, *e);
   Result<std::string> prompt = RenderChatPrompt(chat.render, *model->renderer);
   if (!prompt.ok()) return SendError(res, FromStatus(prompt.status()));
   SendJson(res, {{"prompt", *prompt}});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@ struct RenderInput {
   nlohmann::json tools;                               // null or an array
   bool add_generation_prompt = true;
   nlohmann::json extra_context = nlohmann::json::object();  // chat_template_kwargs (enable_thinking, ...)
+  std::optional<std::string> date_override;                 // "YYYY-MM-DD" for strftime_now (`template --date`)
 };
 
 // Thread-safe (Render is const).

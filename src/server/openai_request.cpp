@@ -260,6 +260,20 @@ std::optional<ApiError> ParseChatRequest(const nlohmann::json& body, ChatRequest
   return ParseThinkingControls(body, &out->render.extra_context);
 }
 
+std::optional<ApiError> ParseTemplateRequest(const nlohmann::json& body, ChatRequest* out) {
+  json rest = body;
+  json tools;
+  if (Present(body, "tools")) {
+    if (!body["tools"].is_array()) return InvalidField("tools", "must be an array");
+    tools = body["tools"];
+    rest.erase("tools");
+    rest.erase("tool_choice");
+  }
+  if (Error e = ParseChatRequest(rest, out)) return e;
+  out->render.tools = std::move(tools);
+  return std::nullopt;
+}
+
 std::optional<ApiError> ParseCompletionRequest(const nlohmann::json& body, CompletionRequest* out) {
   if (Error e = ParseGeneration(body, &out->gen)) return e;
   if (!body.contains("prompt")) return InvalidField("prompt", "is required");

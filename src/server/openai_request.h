@@ -42,6 +42,9 @@ struct CompletionRequest {
 };
 
 std::optional<ApiError> ParseChatRequest(const nlohmann::json& body, ChatRequest* out);
+// Like ParseChatRequest, but `tools` are accepted and passed to the template: for POST /apply-template and
+// `ingot template render`, which show the prompt (the chat endpoint rejects tools it cannot parse back).
+std::optional<ApiError> ParseTemplateRequest(const nlohmann::json& body, ChatRequest* out);
 std::optional<ApiError> ParseCompletionRequest(const nlohmann::json& body, CompletionRequest* out);
 
 // Parses a body string as a JSON object (400 on malformed JSON or a non-object).

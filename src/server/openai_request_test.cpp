@@ -165,6 +165,15 @@ TEST(ParseChat, TypeConfusionNeverThrows) {
   }
 }
 
+TEST(ParseTemplate, AcceptsToolsForRendering) {
+  ChatRequest r;
+  json tools = {{{"type", "function"}, {"function", {{"name", "f"}}}}};
+  ASSERT_FALSE(ParseTemplateRequest(Chat({{"tools", tools}, {"tool_choice", "auto"}}), &r));
+  EXPECT_EQ(r.render.tools, tools);
+  EXPECT_TRUE(ParseTemplateRequest(Chat({{"tools", "f"}}), &r));
+  EXPECT_TRUE(ParseChat(Chat({{"tools", tools}})));
+}
+
 TEST(ParseJson, MalformedAndNonObject) {
   json out;
   auto e1 = ParseJsonObject("{\"a\":", &out);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +25,7 @@ namespace ingot::server {
 namespace {
 
 struct ServeSettings {
+  std::string config_file;
   std::string model;
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -41,7 +43,11 @@ struct ServeSettings {
   size_t max_body_mb = 8;
 };
 
-[[noreturn]] void Fail(const std::string& message) { throw CLI::RuntimeError("ingot serve: " + message, 1); }
+// Ends the command with one line on stderr and exit code 1 (CLI11 exits quietly on RuntimeError).
+[[noreturn]] void Fail(const std::string& message) {
+  std::fprintf(stderr, "ingot serve: %s\n", message.c_str());
+  throw CLI::RuntimeError(1);
+}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -117,6 +123,7 @@ void Serve(ServeSettings s) {
   if (!chat::ParseReasoningFormat(s.reasoning_format, &reasoning_format)) {
     Fail("--reasoning-format must be auto, none or deepseek");
   }
+  if (s.model.empty()) Fail("a model file is required (ingot serve MODEL.gguf)");
   if (!std::filesystem::exists(s.model)) Fail("model file not found: " + s.model);
 
   ServerOptions options;
@@ -138,18 +145,23 @@ void Serve(ServeSettings s) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::atomic<bool> exiting{false};  // set before the signal thread is woken up to end it
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    LogInfo("serve: shutting down");
+    if (!exiting) LogInfo("serve: shutting down");
     server.Stop();
   });
+  auto end_signal_thread = [&] {
+    exiting = true;
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  };
   std::thread http_thread([&] { server.Run(); });
   auto shutdown = [&] {
     server.Stop();
     http_thread.join();
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
-    signal_thread.join();
+    end_signal_thread();
   };
 
   LogInfo("serve: loading " + s.model + "; http://" + s.host + ":" + std::to_string(*port) +
@@ -171,8 +183,36 @@ void Serve(ServeSettings s) {
   PrintBanner(s, (*served)->engine->summary(), *port);
   server.SetModel(std::move(served).value());
   http_thread.join();
-  pthread_kill(signal_thread.native_handle(), SIGTERM);
-  signal_thread.join();
+  end_signal_thread();
+}
+
+// Applies `name = value` lines (TOML, optionally under [serve]) to the options not already given as flags or
+// environment variables. CLI11 2.1 only reads config files for the top-level app, so the subcommand does it.
+void ApplyConfigFile(CLI::App* cmd, const std::string& path) {
+  if (path.empty()) return;
+  CLI::ConfigTOML format;
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = format.from_file(path);
+  } catch (const CLI::Error& e) {
+    Fail(std::string("--config ") + path + ": " + e.what());
+  }
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (!item.parents.empty() && item.parents != std::vector<std::string>{"serve"}) continue;
+    std::string name = item.name;
+    std::replace(name.begin(), name.end(), '_', '-');
+    CLI::Option* opt = cmd->get_option_no_throw("--" + name);
+    if (opt == nullptr) opt = cmd->get_option_no_throw(name);
+    if (opt == nullptr || name == "config") Fail("--config " + path + ": unknown setting '" + item.name + "'");
+    if (opt->count() > 0) continue;
+    try {
+      opt->add_result(opt->get_expected_min() == 0 ? std::vector<std::string>{format.to_flag(item)} : item.inputs);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      Fail("--config " + path + ": " + item.name + ": " + e.what());
+    }
+  }
 }
 
 }  // namespace
@@ -181,8 +221,11 @@ void AddServeCommand(CLI::App& app) {
   auto settings = std::make_shared<ServeSettings>();
   ServeSettings& s = *settings;
   CLI::App* cmd = app.add_subcommand("serve", "Serve a GGUF model over an OpenAI-compatible HTTP API");
-  cmd->set_config("--config", "", "Read settings from a TOML/INI file (keys are the long option names)");
-  cmd->add_option("model", s.model, "GGUF model file")->required()->envname("INGOT_MODEL");
+  cmd->add_option("--config", s.config_file,
+                  "Read settings from a TOML file: 'name = value' per line, names as the long options "
+                  "(flags and environment variables take precedence)")
+      ->envname("INGOT_CONFIG")->check(CLI::ExistingFile);
+  cmd->add_option("model", s.model, "GGUF model file")->envname("INGOT_MODEL");
   cmd->add_option("--host", s.host, "Address to listen on")->envname("INGOT_HOST")->capture_default_str();
   cmd->add_option("--port", s.port, "Port to listen on")->envname("INGOT_PORT")->capture_default_str()
       ->check(CLI::Range(0, 65535));
@@ -213,7 +256,10 @@ void AddServeCommand(CLI::App& app) {
       ->envname("INGOT_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
       ->envname("INGOT_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->callback([settings] { Serve(*settings); });
+  cmd->callback([settings, cmd] {
+    ApplyConfigFile(cmd, settings->config_file);
+    Serve(*settings);
+  });
 }
 
 }  // namespace ingot::server

@@ -3,7 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer, postJson } from './helpers.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, postJson, metrics } from './helpers.js';
 
 let server;
 let client;
@@ -154,5 +157,44 @@ test('API key: 401 without it, 200 with it, /health open', async () => {
     assert.equal(r.object, 'chat.completion');
   } finally {
     await keyed.stop();
+  }
+});
+
+test('a repeated prompt reuses the prefix cache (usage and /metrics)', async () => {
+  const prompt = 'Once upon a time there was a little girl named Lily who loved to play in the park with her dog';
+  const first = await client.completions.create({ model: 'stories', prompt, max_tokens: 2, temperature: 0 });
+  const second = await client.completions.create({ model: 'stories', prompt, max_tokens: 2, temperature: 0 });
+  assert.ok(second.usage.prompt_tokens_details.cached_tokens > 0, JSON.stringify(second.usage));
+  assert.equal(second.usage.prompt_tokens, first.usage.prompt_tokens);
+  const m = await metrics(server.url);
+  assert.ok(m.ingot_prefix_cache_hits_tokens_total > 0);
+});
+
+test('apply-template shows the prompt, tools included', async () => {
+  const r = await postJson(`${server.url}/apply-template`,
+    { messages, tools: [{ type: 'function', function: { name: 'f' } }] });
+  assert.equal(r.status, 200);
+  assert.equal(typeof r.json.prompt, 'string');
+});
+
+test('settings from a config file and from environment variables', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ingot-e2e-'));
+  const config = path.join(dir, 'serve.toml');
+  writeFileSync(config, 'alias = "from-config"\nmetrics = true\n');
+  const fromConfig = await startServer(['--config', config]);
+  try {
+    const models = await (await fetch(`${fromConfig.url}/v1/models`)).json();
+    assert.equal(models.data[0].id, 'from-config');
+    assert.equal((await fetch(`${fromConfig.url}/metrics`)).status, 200);
+  } finally {
+    await fromConfig.stop();
+  }
+  const fromEnv = await startServer([], { INGOT_ALIAS: 'from-env' });
+  try {
+    const models = await (await fetch(`${fromEnv.url}/v1/models`)).json();
+    assert.equal(models.data[0].id, 'from-env');
+    assert.equal((await fetch(`${fromEnv.url}/metrics`)).status, 404);
+  } finally {
+    await fromEnv.stop();
   }
 });

@@ -10,13 +10,14 @@ export const BIN = process.env.INGOT_BIN ?? path.resolve(here, '../../build/src/
 const SHARED = process.env.INGOT_SHARED_DIR ?? path.resolve(here, '../../../shared');
 export const MODEL = path.join(SHARED, 'models', 'stories260K.gguf');
 
-// Starts `ingot serve MODEL --port 0 ...extraArgs`, waits for the banner and /health 200.
-// Resolves to { url, port, proc, stop(), output() }.
-export async function startServer(extraArgs = []) {
+// Starts `ingot serve MODEL --port 0 ...extraArgs` (with extra environment variables), waits for the banner
+// and /health 200. Resolves to { url, port, proc, stop(), output() }.
+export async function startServer(extraArgs = [], env = {}) {
   if (!existsSync(BIN)) throw new Error(`ingot binary not found at ${BIN} (set INGOT_BIN)`);
   if (!existsSync(MODEL)) throw new Error(`test model not found at ${MODEL} (set INGOT_SHARED_DIR)`);
   const proc = spawn(BIN, ['serve', MODEL, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
