@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <random>
 
 #include "gguf/writer.h"
 #include "model/model.h"
+#include "model/random_model.h"
 #include "util/fp16.h"
 
 namespace ingot::model {
@@ -368,6 +370,37 @@ TEST(FamiliesTest, Gemma4SharedKvLayersOwnNoCache) {
   EXPECT_EQ(kv.layers[0].window, 64);
   EXPECT_EQ(kv.layers[4].head_dim_k, 128);
   EXPECT_EQ(kv.layers[4].window, 0);
+}
+
+// The random Gemma 4 writer (for benchmarks at real layer layouts) makes files the gemma4 family loads and runs.
+TEST(FamiliesTest, RandomGemma4MoeLoadsAndRuns) {
+  std::filesystem::create_directories(INGOT_TEST_TMP);
+  const std::string path = std::string(INGOT_TEST_TMP) + "/random-gemma4-moe.gguf";
+  RandomGemma4Options o;
+  o.shape.n_expert = 16;
+  o.shape.n_used = 4;
+  o.shape.n_ff_expert = 64;
+  o.shape.window = 8;
+  o.type = DType::kQ8_0;
+  ASSERT_TRUE(WriteRandomGemma4(o, path).ok());
+  ThreadPool pool(2);
+  auto f = gguf::File::Open(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  auto m = LoadModel(std::shared_ptr<const gguf::File>(std::move(f).value()), pool);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const ModelInfo& info = (*m)->info();
+  EXPECT_EQ(info.n_params - info.n_params_active, 6ull * 12 * 3 * 64 * 256);  // 12 of 16 experts idle per layer
+  KvStore kv(info.kv, DType::kF16, 2, 16);
+  std::vector<int32_t> table = {1, 0};
+  Batch b;
+  b.block_tables = {table.data()};
+  for (int32_t i = 0; i < 20; ++i) b.tokens.push_back({(i * 37) % info.n_vocab, i, 0, i == 19});
+  std::vector<float> logits;
+  ASSERT_TRUE((*m)->Forward(b, kv, logits).ok());
+  ASSERT_EQ(logits.size(), size_t(info.n_vocab));
+  for (float x : logits) ASSERT_TRUE(std::isfinite(x) && std::fabs(x) <= 30.0f);  // soft-capped at 30
+  EXPECT_TRUE(NamedGemma4Shape("gemma4-moe").has_value());
+  EXPECT_FALSE(NamedGemma4Shape("gemma5").has_value());
 }
 
 // A copy of a shared test model with one metadata key replaced (or added) and one tensor left out.

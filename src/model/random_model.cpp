@@ -1,6 +1,8 @@
-// WriteRandomLlama: metadata in llama.cpp's key layout, tensors quantized with our reference quantizers.
+// WriteRandomLlama / WriteRandomGemma4: metadata in llama.cpp's key layout, tensors quantized with our reference
+// quantizers.
 #include "model/random_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -64,6 +66,58 @@ Result<size_t> CopyVocab(const std::string& path, gguf::Writer& w) {
   return tokens->size();
 }
 
+// Writes N(0, 0.02²) matrices (quantized to `type` where the row length allows, else F32) and norms 1 + N(0, 0.1²).
+class RandomTensors {
+ public:
+  RandomTensors(gguf::Writer& w, DType type, uint64_t seed) : w_(w), type_(type), rng_(seed) {}
+
+  Status Matrix(const std::string& name, int64_t rows, int64_t cols) {
+    return Write(name, rows, cols, 0, RowSizeOk(type_, size_t(cols)) ? type_ : DType::kF32);
+  }
+  // A 3-D tensor of n_mat expert matrices [rows, cols].
+  Status Experts(const std::string& name, int64_t n_mat, int64_t rows, int64_t cols) {
+    return Write(name, rows, cols, n_mat, RowSizeOk(type_, size_t(cols)) ? type_ : DType::kF32);
+  }
+  // A matrix kept in F32 whatever the weight type (MoE routers, as llama.cpp's quantizer keeps them).
+  Status MatrixF32(const std::string& name, int64_t rows, int64_t cols) {
+    return Write(name, rows, cols, 0, DType::kF32);
+  }
+  Status Norm(const std::string& name, int64_t n) { return Floats(name, n, 1.0f, 0.1f); }
+  Status Floats(const std::string& name, int64_t n, float mean, float sd) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& x : v) x = mean + sd * normal_(rng_);
+    return w_.AddTensorF32(name, {uint64_t(n)}, v);
+  }
+
+ private:
+  // n_mat == 0: a 2-D matrix; else a 3-D stack of n_mat matrices.
+  Status Write(const std::string& name, int64_t rows, int64_t cols, int64_t n_mat, DType type) {
+    std::vector<float> row(static_cast<size_t>(cols));
+    const size_t row_bytes = RowBytes(type, size_t(cols));
+    const int64_t n_rows = rows * std::max<int64_t>(n_mat, 1);
+    std::vector<uint8_t> bytes(size_t(n_rows) * row_bytes);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      for (float& v : row) v = 0.02f * normal_(rng_);
+      QuantizeRow(type, row.data(), bytes.data() + size_t(r) * row_bytes, size_t(cols));
+    }
+    std::vector<uint64_t> dims = {uint64_t(cols), uint64_t(rows)};
+    if (n_mat > 0) dims.push_back(uint64_t(n_mat));
+    return w_.AddTensor(name, type, dims, std::move(bytes));
+  }
+
+  gguf::Writer& w_;
+  DType type_;
+  std::mt19937_64 rng_;
+  std::normal_distribution<float> normal_{0.0f, 1.0f};
+};
+
+// Tokenizer metadata from vocab_path, or the built-in byte vocabulary; returns the vocabulary size.
+Result<size_t> WriteVocab(const std::string& vocab_path, gguf::Writer& w) {
+  if (!vocab_path.empty()) return CopyVocab(vocab_path, w);
+  WriteByteVocab(w);
+  return size_t(3 + 256 + 2 * 94 + 1);
+}
+
 }  // namespace
 
 Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path) {
@@ -75,13 +129,7 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
   gguf::Writer w;
   w.SetString("general.architecture", "llama");
   w.SetString("general.name", o.name);
-  size_t n_vocab = 0;
-  if (o.vocab_path.empty()) {
-    WriteByteVocab(w);
-    n_vocab = 3 + 256 + 2 * 94 + 1;
-  } else {
-    INGOT_ASSIGN_OR_RETURN(n_vocab, CopyVocab(o.vocab_path, w));
-  }
+  INGOT_ASSIGN_OR_RETURN(const size_t n_vocab, WriteVocab(o.vocab_path, w));
   const int32_t head_dim = s.n_embd / s.n_head;
   w.SetU32("llama.block_count", uint32_t(s.n_layer));
   w.SetU32("llama.context_length", uint32_t(s.n_ctx));
@@ -94,24 +142,9 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
   w.SetF32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
   w.SetU32("general.file_type", 0);
 
-  std::mt19937_64 rng(o.seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  auto matrix = [&](const std::string& name, int64_t rows, int64_t cols) -> Status {
-    std::vector<float> row(static_cast<size_t>(cols));
-    const DType type = RowSizeOk(o.type, size_t(cols)) ? o.type : DType::kF32;
-    const size_t row_bytes = RowBytes(type, size_t(cols));
-    std::vector<uint8_t> bytes(size_t(rows) * row_bytes);
-    for (int64_t r = 0; r < rows; ++r) {
-      for (float& v : row) v = 0.02f * normal(rng);
-      QuantizeRow(type, row.data(), bytes.data() + size_t(r) * row_bytes, size_t(cols));
-    }
-    return w.AddTensor(name, type, {uint64_t(cols), uint64_t(rows)}, std::move(bytes));
-  };
-  auto norm = [&](const std::string& name, int64_t n) -> Status {
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v) x = 1.0f + 0.1f * normal(rng);
-    return w.AddTensorF32(name, {uint64_t(n)}, v);
-  };
+  RandomTensors rt(w, o.type, o.seed);
+  auto matrix = [&](const std::string& name, int64_t rows, int64_t cols) { return rt.Matrix(name, rows, cols); };
+  auto norm = [&](const std::string& name, int64_t n) { return rt.Norm(name, n); };
   const int64_t E = s.n_embd, kv = int64_t(s.n_head_kv) * head_dim, V = int64_t(n_vocab);
   INGOT_RETURN_IF_ERROR(matrix("token_embd.weight", V, E));
   INGOT_RETURN_IF_ERROR(norm("output_norm.weight", E));
@@ -127,6 +160,116 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
     INGOT_RETURN_IF_ERROR(matrix(p + "ffn_gate.weight", s.n_ff, E));
     INGOT_RETURN_IF_ERROR(matrix(p + "ffn_up.weight", s.n_ff, E));
     INGOT_RETURN_IF_ERROR(matrix(p + "ffn_down.weight", E, s.n_ff));
+  }
+  return w.WriteTo(out_path);
+}
+
+std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name) {
+  Gemma4Shape s;
+  s.n_layer = 12;
+  s.n_embd = 1024;
+  s.n_head = 8;
+  s.n_head_kv = 4;
+  s.n_head_kv_full = 2;
+  s.head_dim = 128;
+  s.head_dim_full = 256;
+  s.window = 1024;
+  if (name == "gemma4-dense") {
+    s.n_ff = 4096;
+    return s;
+  }
+  if (name == "gemma4-moe") {
+    s.n_ff = 1024;
+    s.n_expert = 128;
+    s.n_used = 8;
+    s.n_ff_expert = 256;
+    return s;
+  }
+  return std::nullopt;
+}
+
+Status WriteRandomGemma4(const RandomGemma4Options& o, const std::string& out_path) {
+  const Gemma4Shape& s = o.shape;
+  if (s.n_layer <= 0 || s.n_embd <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head_kv_full <= 0 ||
+      s.n_head % s.n_head_kv != 0 || s.n_head % s.n_head_kv_full != 0 || s.head_dim % 2 != 0 ||
+      s.head_dim_full % 8 != 0 || s.swa_period <= 0 || s.n_ff <= 0 || s.n_expert < 0 ||
+      (s.n_expert > 0 && (s.n_used <= 0 || s.n_used > s.n_expert || s.n_ff_expert <= 0))) {
+    return InvalidArgument("inconsistent gemma4 shape");
+  }
+  if (!CanQuantize(o.type)) return InvalidArgument("cannot write weights of type " + std::string(DTypeName(o.type)));
+  gguf::Writer w;
+  w.SetString("general.architecture", "gemma4");
+  w.SetString("general.name", o.name);
+  INGOT_ASSIGN_OR_RETURN(const size_t n_vocab, WriteVocab(o.vocab_path, w));
+  const std::string a = "gemma4.";
+  std::vector<int32_t> kv_heads;
+  gguf::Value pattern = gguf::Value::Array(gguf::ValueType::kBool, {});
+  for (int32_t il = 0; il < s.n_layer; ++il) {
+    const bool full = il % s.swa_period == s.swa_period - 1;
+    kv_heads.push_back(full ? s.n_head_kv_full : s.n_head_kv);
+    pattern.array.push_back(gguf::Value::Bool(!full));
+  }
+  w.SetU32(a + "block_count", uint32_t(s.n_layer));
+  w.SetU32(a + "context_length", uint32_t(s.n_ctx));
+  w.SetU32(a + "embedding_length", uint32_t(s.n_embd));
+  w.SetU32(a + "feed_forward_length", uint32_t(s.n_ff));
+  w.SetU32(a + "attention.head_count", uint32_t(s.n_head));
+  w.SetI32Array(a + "attention.head_count_kv", kv_heads);
+  w.SetU32(a + "attention.key_length", uint32_t(s.head_dim_full));
+  w.SetU32(a + "attention.value_length", uint32_t(s.head_dim_full));
+  w.SetU32(a + "attention.key_length_swa", uint32_t(s.head_dim));
+  w.SetU32(a + "attention.value_length_swa", uint32_t(s.head_dim));
+  w.SetU32(a + "rope.dimension_count", uint32_t(s.head_dim_full));
+  w.SetU32(a + "rope.dimension_count_swa", uint32_t(s.head_dim));
+  w.SetF32(a + "rope.freq_base", 1000000.0f);
+  w.SetF32(a + "rope.freq_base_swa", 10000.0f);
+  w.SetU32(a + "attention.sliding_window", uint32_t(s.window));
+  w.SetValue(a + "attention.sliding_window_pattern", pattern);
+  w.SetF32(a + "attention.layer_norm_rms_epsilon", 1e-6f);
+  w.SetF32(a + "final_logit_softcapping", 30.0f);
+  if (s.n_expert > 0) {
+    w.SetU32(a + "expert_count", uint32_t(s.n_expert));
+    w.SetU32(a + "expert_used_count", uint32_t(s.n_used));
+    w.SetU32(a + "expert_feed_forward_length", uint32_t(s.n_ff_expert));
+  }
+
+  RandomTensors rt(w, o.type, o.seed);
+  const int64_t E = s.n_embd, V = int64_t(n_vocab);
+  INGOT_RETURN_IF_ERROR(rt.Matrix("token_embd.weight", V, E));
+  INGOT_RETURN_IF_ERROR(rt.Norm("output_norm.weight", E));
+  // Proportional RoPE of the full layers: the first quarter of the frequencies rotate, the rest are frozen.
+  std::vector<float> freqs(size_t(s.head_dim_full / 2), 1e30f);
+  std::fill(freqs.begin(), freqs.begin() + s.head_dim_full / 8, 1.0f);
+  INGOT_RETURN_IF_ERROR(w.AddTensorF32("rope_freqs.weight", {uint64_t(freqs.size())}, freqs));
+  for (int32_t il = 0; il < s.n_layer; ++il) {
+    const std::string p = "blk." + std::to_string(il) + ".";
+    const bool full = il % s.swa_period == s.swa_period - 1;
+    const int64_t hd = full ? s.head_dim_full : s.head_dim;
+    const int64_t kv = int64_t(kv_heads[size_t(il)]) * hd, q = int64_t(s.n_head) * hd;
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_norm.weight", E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_q.weight", q, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_k.weight", kv, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_v.weight", kv, E));
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_q_norm.weight", hd));
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_k_norm.weight", hd));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_output.weight", E, q));
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_attention_norm.weight", E));
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "ffn_norm.weight", E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_gate.weight", s.n_ff, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_up.weight", s.n_ff, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_down.weight", E, s.n_ff));
+    INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_ffw_norm.weight", E));
+    INGOT_RETURN_IF_ERROR(rt.Floats(p + "layer_output_scale.weight", 1, 0.5f, 0.0f));
+    if (s.n_expert > 0) {
+      INGOT_RETURN_IF_ERROR(rt.MatrixF32(p + "ffn_gate_inp.weight", s.n_expert, E));
+      INGOT_RETURN_IF_ERROR(rt.Floats(p + "ffn_gate_inp.scale", E, 1.0f, 0.1f));
+      INGOT_RETURN_IF_ERROR(rt.Norm(p + "pre_ffw_norm_2.weight", E));
+      INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_ffw_norm_1.weight", E));
+      INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_ffw_norm_2.weight", E));
+      INGOT_RETURN_IF_ERROR(rt.Experts(p + "ffn_gate_up_exps.weight", s.n_expert, 2 * int64_t(s.n_ff_expert), E));
+      INGOT_RETURN_IF_ERROR(rt.Experts(p + "ffn_down_exps.weight", s.n_expert, E, s.n_ff_expert));
+      INGOT_RETURN_IF_ERROR(rt.Floats(p + "ffn_down_exps.scale", s.n_expert, 1.0f, 0.1f));
+    }
   }
   return w.WriteTo(out_path);
 }

@@ -37,4 +37,38 @@ struct RandomModelOptions {
 // Writes a llama-architecture GGUF with N(0, 0.02²) matrices and norm weights near 1.
 Status WriteRandomLlama(const RandomModelOptions& options, const std::string& out_path);
 
+// A Gemma 4 shape: every `swa_period`-th layer is full attention (its own head dim and KV head count), the
+// others sliding; n_expert > 0 adds routed experts (fused gate_up) beside the dense MLP of every layer.
+struct Gemma4Shape {
+  int32_t n_layer = 6;
+  int32_t n_embd = 256;
+  int32_t n_head = 4;
+  int32_t n_head_kv = 2;        // sliding layers
+  int32_t n_head_kv_full = 1;   // full layers
+  int32_t head_dim = 64;        // sliding layers
+  int32_t head_dim_full = 128;  // full layers (a quarter of it rotated, through rope_freqs)
+  int32_t n_ff = 512;           // dense MLP
+  int32_t n_expert = 0;
+  int32_t n_used = 0;
+  int32_t n_ff_expert = 0;
+  int32_t window = 512;
+  int32_t swa_period = 6;
+  int32_t n_ctx = 8192;
+};
+
+// "gemma4-dense" (12 × 1024, ff 4096) and "gemma4-moe": the 26B-A4B layer layout (128 experts, 8 per token,
+// dense MLP beside them) at 12 × 1024 with experts of 256, small enough for a laptop.
+std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name);
+
+struct RandomGemma4Options {
+  Gemma4Shape shape;
+  DType type = DType::kF32;  // type of the 2-D and expert matrices (norms, scales and router stay F32)
+  std::string vocab_path;    // as in RandomModelOptions
+  uint64_t seed = 1;
+  std::string name = "ingot-random-gemma4";
+};
+
+// Writes a gemma4-architecture GGUF in llama.cpp's key and tensor layout, weights as WriteRandomLlama's.
+Status WriteRandomGemma4(const RandomGemma4Options& options, const std::string& out_path);
+
 }  // namespace ingot::model
