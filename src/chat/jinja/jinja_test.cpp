@@ -173,6 +173,15 @@ TEST(Jinja, DeeplyNestedSourceIsAParseError) {
   EXPECT_FALSE(Template::Parse(nested_ifs).ok());
 }
 
+// Inputs the fuzzer once crashed on: each must now parse or render to an error, never crash.
+TEST(Jinja, FuzzRegressions) {
+  for (const char* source : {"{{ '%04raw|%4s|%x' [1, :](6.141592, 'x', 255) }}", "{{ x[::9223372036854775807] }}",
+                             "{{ 0xFFFFFFFFFFFFFFFFFFFF }}", "{{ '%d' % 1e300 }}", "{{ [1] * 9223372036854775807 }}"}) {
+    Result<Template> t = Template::Parse(source);
+    if (t.ok()) (void)t->Render(nlohmann::ordered_json::parse(R"({"x": [1, 2, 3]})"));
+  }
+}
+
 TEST(Jinja, DeeplyNestedJsonContextFails) {
   std::string json(2000, '[');
   json += std::string(2000, ']');

@@ -310,6 +310,9 @@ ExprPtr Parser::ParseSubscript(ExprPtr node) {
     subs[0]->args[0] = std::move(node);
     return std::move(subs[0]);
   }
+  for (const ExprPtr& sub : subs) {
+    if (sub->kind == ExprKind::kSlice) ParseFail("extended slicing (a[i, j:k]) is not supported");
+  }
   auto e = NewExpr(ExprKind::kGetItem, line);
   e->args.push_back(std::move(node));
   if (subs.size() == 1) {
