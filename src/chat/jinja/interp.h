@@ -10,17 +10,10 @@
 #include <vector>
 
 #include "chat/jinja/ast.h"
+#include "chat/jinja/limits.h"
 #include "chat/jinja/value.h"
 
 namespace ingot::chat::jinja {
-
-// Bounds that keep a hostile template from exhausting memory, stack or time.
-struct RenderLimits {
-  size_t max_output_bytes = size_t{16} << 20;  // also caps any single string value
-  int64_t max_loop_iterations = 10'000'000;   // total over the whole render
-  int max_call_depth = 100;                    // nested macro calls
-  int max_eval_depth = 1500;                   // nested expression/statement evaluation (C++ stack)
-};
 
 // Variables visible at one point of the template. Loops and macro calls push a child scope.
 struct Scope {

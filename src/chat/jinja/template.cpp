@@ -4,9 +4,15 @@
 #include <new>
 
 #include "chat/jinja/builtins.h"
+#include "chat/jinja/interp.h"
 #include "chat/jinja/parser.h"
 
 namespace ingot::chat::jinja {
+
+struct Program {
+  std::shared_ptr<const Body> body;
+};
+
 namespace {
 
 // jinja2 resolves filter and test names when compiling, so an unknown one fails even in an untaken branch.
@@ -51,7 +57,7 @@ Result<Template> Template::Parse(const std::string& source) {
   } catch (const Error& e) {
     return InvalidArgument("template line " + std::to_string(e.line) + ": " + e.message);
   }
-  return Template(std::move(body).value());
+  return Template(std::make_shared<const Program>(Program{std::move(body).value()}));
 }
 
 Result<std::string> Template::Render(const nlohmann::ordered_json& context, const RenderConfig& config) const {
@@ -65,7 +71,7 @@ Result<std::string> Template::Render(const nlohmann::ordered_json& context, cons
       for (const auto& [key, value] : context.items()) vars->Set(key, FromJson(value));
     }
     Interp interp(config.limits);
-    return interp.Render(*body_, vars);
+    return interp.Render(*program_->body, vars);
   } catch (const Error& e) {
     if (e.raised) return InvalidArgument(e.message);
     return InvalidArgument("template line " + std::to_string(e.line) + ": " + e.message);

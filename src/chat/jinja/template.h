@@ -24,10 +24,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chat/jinja/interp.h"
+#include "chat/jinja/limits.h"
 #include "util/status.h"
 
 namespace ingot::chat::jinja {
+
+struct Program;  // the parsed template (template.cpp)
 
 struct RenderConfig {
   RenderLimits limits;
@@ -46,8 +48,8 @@ class Template {
   Result<std::string> Render(const nlohmann::ordered_json& context, const RenderConfig& config = {}) const;
 
  private:
-  explicit Template(std::shared_ptr<const Body> body) : body_(std::move(body)) {}
-  std::shared_ptr<const Body> body_;
+  explicit Template(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
+  std::shared_ptr<const Program> program_;
 };
 
 }  // namespace ingot::chat::jinja
