@@ -14,6 +14,7 @@ void AddInspectCommand(CLI::App& app);
 // Returns the `bench` command so that subcommands (bench serve) can be added to it.
 CLI::App* AddBenchCommand(CLI::App& app);
 void AddDevCommand(CLI::App& app);
+void AddTemplateCommand(CLI::App& app);
 
 // Thrown by command callbacks to end the program with "ingot: <message>" and exit code 1.
 struct CommandError {

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   ingot::cli::AddInspectCommand(app);
   ingot::cli::AddBenchServeCommand(ingot::cli::AddBenchCommand(app));
   ingot::cli::AddStoreCommands(app);
+  ingot::cli::AddTemplateCommand(app);
   ingot::cli::AddDevCommand(app);
   try {
     app.parse(argc, argv);
