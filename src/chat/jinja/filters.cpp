@@ -14,6 +14,12 @@
 namespace ingot::chat::jinja {
 namespace {
 
+// An integer argument (bools count, as in Python).
+int64_t IntArg(const Value& v) {
+  if (!v.is_int() && !v.is_bool()) Fail(Quoted(TypeName(v)) + " object cannot be interpreted as an integer");
+  return v.ToInt();
+}
+
 Value Checked(Interp& in, std::string s) {
   in.CheckSize(s.size());
   return Value(std::move(s));
@@ -54,7 +60,7 @@ Value FilterTitle(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterReplace(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("replace", args, {{"old", Value()}, {"new", Value()}, {"count", Value(None{})}});
-  int64_t count = a[2].is_none() ? -1 : a[2].ToInt();
+  int64_t count = a[2].is_none() ? -1 : IntArg(a[2]);
   return Value(Replace(Str(v), Str(a[0]), Str(a[1]), count, in.limits().max_output_bytes));
 }
 
@@ -168,7 +174,7 @@ Value FilterRound(Interp&, const Value& v, CallArgs& args) {
   ArgParser a("round", args, {{"precision", Value(0)}, {"method", Value("common")}});
   RequireDefined(v);
   if (!v.is_number()) Fail("type " + TypeName(v) + " doesn't define __round__ method");
-  int64_t precision = a[0].is_number() ? a[0].ToInt() : 0;
+  int64_t precision = IntArg(a[0]);
   std::string method = Str(a[1]);
   if (method == "common") {
     if (!v.is_float()) return Value(v.ToInt());
@@ -210,10 +216,8 @@ Value FilterLength(Interp&, const Value& v, CallArgs& args) {
 
 Value FilterIndent(Interp& in, const Value& v, CallArgs& args) {
   ArgParser a("indent", args, {{"width", Value(4)}, {"first", Value(false)}, {"blank", Value(false)}});
-  std::string indention = a[0].is_string() ? a[0].str()
-                                           : std::string(static_cast<size_t>(std::clamp<int64_t>(
-                                                             a[0].is_number() ? a[0].ToInt() : 4, 0, 1024)),
-                                                         ' ');
+  std::string indention =
+      a[0].is_string() ? a[0].str() : std::string(static_cast<size_t>(std::clamp<int64_t>(IntArg(a[0]), 0, 1024)), ' ');
   RequireDefined(v);
   if (!v.is_string()) Fail("unsupported operand type(s) for +=: '" + TypeName(v) + "' and 'str'");
   std::string s = v.str() + "\n";

@@ -176,7 +176,8 @@ TEST(Jinja, DeeplyNestedSourceIsAParseError) {
 // Inputs the fuzzer once crashed on: each must now parse or render to an error, never crash.
 TEST(Jinja, FuzzRegressions) {
   for (const char* source : {"{{ '%04raw|%4s|%x' [1, :](6.141592, 'x', 255) }}", "{{ x[::9223372036854775807] }}",
-                             "{{ 0xFFFFFFFFFFFFFFFFFFFF }}", "{{ '%d' % 1e300 }}", "{{ [1] * 9223372036854775807 }}"}) {
+                             "{{ 0xFFFFFFFFFFFFFFFFFFFF }}", "{{ '%d' % 1e300 }}", "{{ [1] * 9223372036854775807 }}",
+                             "{{ 'ab'|replace('', '.', '.') }}", "{{ 2.5|round(1.5) }}", "{{ 'a'|indent(2.5) }}"}) {
     Result<Template> t = Template::Parse(source);
     if (t.ok()) (void)t->Render(nlohmann::ordered_json::parse(R"({"x": [1, 2, 3]})"));
   }

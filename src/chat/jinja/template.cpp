@@ -1,6 +1,7 @@
 // jinja::Template: parsing with jinja2's compile-time checks, and rendering with error conversion to Status.
 #include "chat/jinja/template.h"
 
+#include <exception>
 #include <new>
 
 #include "chat/jinja/builtins.h"
@@ -77,6 +78,9 @@ Result<std::string> Template::Render(const nlohmann::ordered_json& context, cons
     return InvalidArgument("template line " + std::to_string(e.line) + ": " + e.message);
   } catch (const std::bad_alloc&) {
     return InvalidArgument("template rendering ran out of memory");
+  } catch (const std::exception& e) {
+    // An engine bug must fail the request, not the process.
+    return Internal(std::string("template engine error: ") + e.what());
   }
 }
 
