@@ -119,8 +119,12 @@ void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::
       !CheckModelName(*model, body["model"].get<std::string>(), res)) {
     return;
   }
-  if (body.contains("encoding_format") && body["encoding_format"] != "float") {
-    return SendError(res, UnsupportedField("encoding_format", "encodings other than 'float'"));
+  bool base64 = false;
+  if (body.contains("encoding_format") && !body["encoding_format"].is_null()) {
+    base64 = body["encoding_format"] == "base64";
+    if (!base64 && body["encoding_format"] != "float") {
+      return SendError(res, InvalidField("encoding_format", "must be 'float' or 'base64'"));
+    }
   }
   if (body.contains("dimensions") && !body["dimensions"].is_null()) {
     return SendError(res, UnsupportedField("dimensions", "shortened embeddings"));
@@ -147,7 +151,8 @@ void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::
     Result<std::vector<float>> embedding = model->engine->Embed(tokens);
     if (!embedding.ok()) return SendError(res, FromStatus(embedding.status()));
     prompt_tokens += static_cast<int64_t>(tokens.size());
-    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", *embedding}});
+    json vector = base64 ? json(Base64Floats(*embedding)) : json(*embedding);
+    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", std::move(vector)}});
   }
   SendJson(res, {{"object", "list"}, {"data", data}, {"model", model->id},
                  {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});

@@ -1,6 +1,7 @@
 // OpenAI response and chunk shapes, as the official clients parse them.
 #include "server/openai_response.h"
 
+#include <cstring>
 #include <random>
 
 namespace ingot::server {
@@ -115,6 +116,24 @@ json TextUsageChunkJson(const ResponseMeta& meta, const Usage& usage) {
 std::string DumpJson(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string SseEvent(const json& payload) { return "data: " + DumpJson(payload) + "\n\n"; }
+
+std::string Base64Floats(const std::vector<float>& values) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes(values.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());  // x86-64 and aarch64 are little-endian
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 2]);
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
+  }
+  return out;
+}
 
 json ModelsJson(const ModelInfo& model) {
   json entry = {{"id", model.id}, {"object", "model"}, {"created", model.created}, {"owned_by", "ingot"}};

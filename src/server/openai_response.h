@@ -63,6 +63,10 @@ inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 // JSON text with invalid UTF-8 replaced (never throws).
 std::string DumpJson(const nlohmann::json& value);
 
+// The little-endian float32 bytes of an embedding, base64-encoded (encoding_format "base64", the default of
+// the official clients).
+std::string Base64Floats(const std::vector<float>& values);
+
 struct ModelInfo {
   std::string id;
   int64_t created = 0;

@@ -141,6 +141,12 @@ TEST(Responses, InvalidUtf8IsReplacedNotThrown) {
   EXPECT_EQ(sse.rfind("data: ", 0), 0u);
 }
 
+TEST(Responses, Base64Floats) {
+  EXPECT_EQ(Base64Floats({}), "");
+  EXPECT_EQ(Base64Floats({1.0f}), "AACAPw==");        // 00 00 80 3f
+  EXPECT_EQ(Base64Floats({1.0f, -2.0f}), "AACAPwAAAMA=");  // ... 00 00 00 c0
+}
+
 TEST(Responses, ModelsList) {
   json j = ModelsJson({"stories", 1, nullptr});
   EXPECT_EQ(j["object"], "list");

@@ -198,3 +198,22 @@ test('settings from a config file and from environment variables', async () => {
     await fromEnv.stop();
   }
 });
+
+test('logprobs and embeddings through the openai client', async () => {
+  const r = await client.chat.completions.create({
+    model: 'stories', messages, max_tokens: 3, temperature: 0, logprobs: true, top_logprobs: 2,
+  });
+  const content = r.choices[0].logprobs.content;
+  assert.equal(content.length, r.usage.completion_tokens);
+  for (const item of content) {
+    assert.ok(item.logprob <= 0);
+    assert.equal(item.top_logprobs.length, 2);
+  }
+  const e = await client.embeddings.create({ model: 'stories', input: ['a cat', 'a dog'], encoding_format: 'float' });
+  assert.equal(e.data.length, 2);
+  const norm = Math.hypot(...e.data[1].embedding);
+  assert.ok(Math.abs(norm - 1) < 1e-3, `norm ${norm}`);
+  assert.ok(e.usage.prompt_tokens > 0);
+  const b64 = await client.embeddings.create({ model: 'stories', input: 'a dog' });  // the client's default: base64
+  assert.deepEqual(b64.data[0].embedding.map((x) => x.toFixed(5)), e.data[1].embedding.map((x) => x.toFixed(5)));
+});
