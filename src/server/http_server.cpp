@@ -16,7 +16,9 @@ namespace {
 using nlohmann::json;
 
 bool Authorized(const ServerOptions& options, const httplib::Request& req) {
-  if (options.api_key.empty() || req.path == "/health" || req.path == "/v1/health") return true;
+  if (options.api_key.empty() || req.method == "OPTIONS" || req.path == "/health" || req.path == "/v1/health") {
+    return true;  // CORS preflights carry no credentials
+  }
   const std::string expected = "Bearer " + options.api_key;
   const std::string got = req.get_header_value("Authorization");
   // Compare without an early exit so the time does not reveal the matching prefix.
@@ -227,6 +229,13 @@ HttpServer::HttpServer(ServerOptions options) : state_(std::make_unique<ServerSt
   const size_t threads = static_cast<size_t>(std::max(4, s.options.http_threads));
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(s.options.max_body_bytes);
+  // Browser front ends call the API directly: allow any origin, answer preflights.
+  http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+  http.Options(".*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.status = 204;
+  });
   http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
     if (Authorized(s.options, req)) return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");

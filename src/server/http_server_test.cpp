@@ -216,6 +216,9 @@ TEST_F(ServerTest, ApiKey) {
   EXPECT_EQ(client_->Get("/health")->status, 200);
   httplib::Headers wrong = {{"Authorization", "Bearer nope"}};
   EXPECT_EQ(client_->Get("/v1/models", wrong)->status, 401);
+  auto preflight = client_->Options("/v1/chat/completions");
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
   httplib::Headers right = {{"Authorization", "Bearer sekrit"}};
   auto models = client_->Get("/v1/models", right);
   EXPECT_EQ(models->status, 200);
