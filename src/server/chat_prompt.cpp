@@ -5,10 +5,10 @@ namespace ingot::server {
 namespace {
 
 // Joins the text parts of an array content into one string ("\n" between parts, as llama-server does).
-nlohmann::json FlattenContent(const nlohmann::json& content) {
+nlohmann::ordered_json FlattenContent(const nlohmann::ordered_json& content) {
   if (!content.is_array()) return content;
   std::string text;
-  for (const nlohmann::json& part : content) {
+  for (const nlohmann::ordered_json& part : content) {
     if (!text.empty()) text += "\n";
     text += part.value("text", "");
   }
@@ -26,7 +26,7 @@ bool TemplateIteratesContentParts(const std::string& template_source) {
 Result<std::string> RenderChatPrompt(const RenderInput& input, const PromptRenderer& renderer) {
   if (TemplateIteratesContentParts(renderer.source())) return renderer.Render(input);
   RenderInput flat = input;
-  for (nlohmann::json& message : flat.messages) {
+  for (nlohmann::ordered_json& message : flat.messages) {
     if (message.contains("content")) message["content"] = FlattenContent(message["content"]);
   }
   return renderer.Render(flat);

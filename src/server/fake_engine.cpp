@@ -199,7 +199,7 @@ std::string FakeCodec::TokenPiece(int32_t token) const {
 
 Result<std::string> FakeRenderer::Render(const RenderInput& input) const {
   std::string out;
-  for (const nlohmann::json& m : input.messages) {
+  for (const nlohmann::ordered_json& m : input.messages) {
     if (!m.contains("content") || !m["content"].is_string()) return InvalidArgument("can only concatenate str (not \"list\") to str");
     out += "<|im_start|>" + m["role"].get<std::string>() + "\n" + m["content"].get<std::string>() + "<|im_end|>\n";
   }

@@ -226,7 +226,7 @@ void Generate(ServerState& state, const ServedModel& model, const httplib::Reque
 
 void HandleChatCompletions(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  nlohmann::json body;
+  nlohmann::ordered_json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   ChatRequest chat;
   if (std::optional<ApiError> e = ParseChatRequest(body, &chat)) return SendError(res, *e);
@@ -245,7 +245,7 @@ void HandleChatCompletions(ServerState& state, const httplib::Request& req, http
 
 void HandleCompletions(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  nlohmann::json body;
+  nlohmann::ordered_json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   CompletionRequest completion;
   if (std::optional<ApiError> e = ParseCompletionRequest(body, &completion)) return SendError(res, *e);

@@ -31,7 +31,7 @@ struct ServerState {
 void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
 void SendError(httplib::Response& res, const ApiError& error);
 // Parses the body as a JSON object; sends 400 and returns false when it is not one.
-bool ParseBody(const httplib::Request& req, httplib::Response& res, nlohmann::json* body);
+bool ParseBody(const httplib::Request& req, httplib::Response& res, nlohmann::ordered_json* body);
 
 // The served model, or nullptr after sending 503 (loading) / 500 (load failed).
 const ServedModel* RequireModel(ServerState& state, httplib::Response& res);

@@ -28,7 +28,7 @@ bool Authorized(const ServerOptions& options, const httplib::Request& req) {
 }
 
 // Reads an optional boolean field (absent or null keeps *out); sends 400 and returns false when mistyped.
-bool OptionalBool(const json& body, const char* key, httplib::Response& res, bool* out) {
+bool OptionalBool(const nlohmann::ordered_json& body, const char* key, httplib::Response& res, bool* out) {
   if (!body.contains(key) || body[key].is_null()) return true;
   if (!body[key].is_boolean()) {
     SendError(res, InvalidField(key, "must be a boolean"));
@@ -39,12 +39,12 @@ bool OptionalBool(const json& body, const char* key, httplib::Response& res, boo
 }
 
 // Reads a token-id array field; sends 400 and returns false when it is not one.
-bool TokenArray(const json& body, const char* key, int32_t vocab, httplib::Response& res, std::vector<int32_t>* out) {
+bool TokenArray(const nlohmann::ordered_json& body, const char* key, int32_t vocab, httplib::Response& res, std::vector<int32_t>* out) {
   if (!body.contains(key) || !body[key].is_array()) {
     SendError(res, InvalidField(key, "must be an array of token ids"));
     return false;
   }
-  for (const json& t : body[key]) {
+  for (const nlohmann::ordered_json& t : body[key]) {
     if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= vocab) {
       SendError(res, InvalidField(key, "must contain token ids in [0, " + std::to_string(vocab) + ")"));
       return false;
@@ -86,7 +86,7 @@ void HandleMetrics(ServerState& state, httplib::Response& res) {
 
 void HandleTokenize(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  json body;
+  nlohmann::ordered_json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   if (!body.contains("content") || !body["content"].is_string()) {
     return SendError(res, InvalidField("content", "must be a string"));
@@ -106,7 +106,7 @@ void HandleTokenize(ServerState& state, const httplib::Request& req, httplib::Re
 
 void HandleDetokenize(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  json body;
+  nlohmann::ordered_json body;
   std::vector<int32_t> tokens;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   if (!TokenArray(body, "tokens", model->codec->vocab_size(), res, &tokens)) return;
@@ -115,7 +115,7 @@ void HandleDetokenize(ServerState& state, const httplib::Request& req, httplib::
 
 void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  json body;
+  nlohmann::ordered_json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   if (body.contains("model") && body["model"].is_string() &&
       !CheckModelName(*model, body["model"].get<std::string>(), res)) {
@@ -132,9 +132,9 @@ void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::
     return SendError(res, UnsupportedField("dimensions", "shortened embeddings"));
   }
   if (!body.contains("input")) return SendError(res, InvalidField("input", "is required"));
-  json input = body["input"];
+  nlohmann::ordered_json input = body["input"];
   if (input.is_string() || (input.is_array() && !input.empty() && input[0].is_number_integer())) {
-    input = json::array({input});
+    input = nlohmann::ordered_json::array({input});
   }
   if (!input.is_array() || input.empty()) return SendError(res, InvalidField("input", "must be a string or an array"));
   json data = json::array();
@@ -143,7 +143,7 @@ void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::
     std::vector<int32_t> tokens;
     if (input[i].is_string()) {
       tokens = model->codec->Encode(input[i].get<std::string>(), /*add_special=*/true, /*parse_special=*/false);
-    } else if (!TokenArray(json{{"input", input[i]}}, "input", model->codec->vocab_size(), res, &tokens)) {
+    } else if (!TokenArray(nlohmann::ordered_json{{"input", input[i]}}, "input", model->codec->vocab_size(), res, &tokens)) {
       return;
     }
     if (tokens.empty()) return SendError(res, InvalidField("input", "must not be empty"));
@@ -162,7 +162,7 @@ void HandleEmbeddings(ServerState& state, const httplib::Request& req, httplib::
 
 void HandleApplyTemplate(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   const ServedModel* model = RequireModel(state, res);
-  json body;
+  nlohmann::ordered_json body;
   if (model == nullptr || !ParseBody(req, res, &body)) return;
   ChatRequest chat;
   if (std::optional<ApiError> e = ParseTemplateRequest(body, &chat)) return SendError(res, *e);
@@ -190,7 +190,7 @@ httplib::Server::HandlerResponse FillErrorBody(const ServerOptions& options, con
 
 }  // namespace
 
-bool ParseBody(const httplib::Request& req, httplib::Response& res, json* body) {
+bool ParseBody(const httplib::Request& req, httplib::Response& res, nlohmann::ordered_json* body) {
   if (std::optional<ApiError> e = ParseJsonObject(req.body, body)) {
     SendError(res, *e);
     return false;

@@ -292,12 +292,19 @@ TEST_F(ServerTest, MetricsTokenizeTemplateEmbeddings) {
   so.metrics = true;
   Start({}, so);
   ASSERT_EQ(Post("/v1/chat/completions", Chat({{"max_tokens", 3}}))->status, 200);
-  auto metrics = client_->Get("/metrics");
-  ASSERT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("ingot_kv_blocks_total"), std::string::npos);
-  EXPECT_NE(metrics->body.find("ingot_requests_total{status=\"200\"} 1"), std::string::npos);
-  EXPECT_NE(metrics->body.find("ingot_time_to_first_token_seconds_count 1"), std::string::npos);
-  EXPECT_NE(metrics->body.find("llamacpp:requests_processing"), std::string::npos);
+  // The response counter is updated by the access logger just after the response is written: poll briefly.
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    auto r = client_->Get("/metrics");
+    ASSERT_EQ(r->status, 200);
+    metrics = r->body;
+    if (metrics.find("ingot_requests_total{status=\"200\"} 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(metrics.find("ingot_kv_blocks_total"), std::string::npos);
+  EXPECT_NE(metrics.find("ingot_requests_total{status=\"200\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("ingot_time_to_first_token_seconds_count 1"), std::string::npos);
+  EXPECT_NE(metrics.find("llamacpp:requests_processing"), std::string::npos);
 
   auto tok = Post("/tokenize", {{"content", "ab"}});
   EXPECT_EQ(json::parse(tok->body)["tokens"], json({2 + 'a', 2 + 'b'}));

@@ -26,11 +26,13 @@ class TextCodec {
   virtual int32_t bos() const = 0;  // -1 when the model has none
 };
 
+// Request JSON keeps the client's key order (ordered_json): templates print tools and arguments with tojson,
+// and Python dicts keep insertion order.
 struct RenderInput {
-  nlohmann::json messages = nlohmann::json::array();  // OpenAI messages, content already normalized
-  nlohmann::json tools;                               // null or an array
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();  // OpenAI messages, content validated
+  nlohmann::ordered_json tools;                                       // null or an array
   bool add_generation_prompt = true;
-  nlohmann::json extra_context = nlohmann::json::object();  // chat_template_kwargs (enable_thinking, ...)
+  nlohmann::ordered_json extra_context = nlohmann::ordered_json::object();  // chat_template_kwargs
   std::optional<std::string> date_override;                 // "YYYY-MM-DD" for strftime_now (`template --date`)
 };
 

@@ -7,7 +7,7 @@
 namespace ingot::server {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 using Error = std::optional<ApiError>;
 
 constexpr size_t kMaxStopStrings = 16;
@@ -237,7 +237,7 @@ Error ParseThinkingControls(const json& body, json* extra) {
 
 }  // namespace
 
-std::optional<ApiError> ParseJsonObject(const std::string& body, nlohmann::json* out) {
+std::optional<ApiError> ParseJsonObject(const std::string& body, json* out) {
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return MalformedJson("could not parse the request body");
   if (!parsed.is_object()) return MalformedJson("the request body must be a JSON object");
@@ -245,7 +245,7 @@ std::optional<ApiError> ParseJsonObject(const std::string& body, nlohmann::json*
   return std::nullopt;
 }
 
-std::optional<ApiError> ParseChatRequest(const nlohmann::json& body, ChatRequest* out) {
+std::optional<ApiError> ParseChatRequest(const json& body, ChatRequest* out) {
   if (Error e = ParseGeneration(body, &out->gen)) return e;
   if (Error e = ParseMessages(body, &out->render.messages)) return e;
   if (Error e = GetBool(body, "logprobs", &out->gen.logprobs)) return e;
@@ -260,7 +260,7 @@ std::optional<ApiError> ParseChatRequest(const nlohmann::json& body, ChatRequest
   return ParseThinkingControls(body, &out->render.extra_context);
 }
 
-std::optional<ApiError> ParseTemplateRequest(const nlohmann::json& body, ChatRequest* out) {
+std::optional<ApiError> ParseTemplateRequest(const json& body, ChatRequest* out) {
   json rest = body;
   json tools;
   if (Present(body, "tools")) {
@@ -274,7 +274,7 @@ std::optional<ApiError> ParseTemplateRequest(const nlohmann::json& body, ChatReq
   return std::nullopt;
 }
 
-std::optional<ApiError> ParseCompletionRequest(const nlohmann::json& body, CompletionRequest* out) {
+std::optional<ApiError> ParseCompletionRequest(const json& body, CompletionRequest* out) {
   if (Error e = ParseGeneration(body, &out->gen)) return e;
   if (!body.contains("prompt")) return InvalidField("prompt", "is required");
   json prompt = body["prompt"];

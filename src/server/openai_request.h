@@ -41,13 +41,13 @@ struct CompletionRequest {
   std::vector<int32_t> prompt_tokens;
 };
 
-std::optional<ApiError> ParseChatRequest(const nlohmann::json& body, ChatRequest* out);
+std::optional<ApiError> ParseChatRequest(const nlohmann::ordered_json& body, ChatRequest* out);
 // Like ParseChatRequest, but `tools` are accepted and passed to the template: for POST /apply-template and
 // `ingot template render`, which show the prompt (the chat endpoint rejects tools it cannot parse back).
-std::optional<ApiError> ParseTemplateRequest(const nlohmann::json& body, ChatRequest* out);
-std::optional<ApiError> ParseCompletionRequest(const nlohmann::json& body, CompletionRequest* out);
+std::optional<ApiError> ParseTemplateRequest(const nlohmann::ordered_json& body, ChatRequest* out);
+std::optional<ApiError> ParseCompletionRequest(const nlohmann::ordered_json& body, CompletionRequest* out);
 
-// Parses a body string as a JSON object (400 on malformed JSON or a non-object).
-std::optional<ApiError> ParseJsonObject(const std::string& body, nlohmann::json* out);
+// Parses a body string as a JSON object, keeping key order (400 on malformed JSON or a non-object).
+std::optional<ApiError> ParseJsonObject(const std::string& body, nlohmann::ordered_json* out);
 
 }  // namespace ingot::server

@@ -9,7 +9,7 @@
 namespace ingot::server {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json Chat(json extra = json::object()) {
   json body = {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}};
@@ -171,6 +171,15 @@ TEST(ParseTemplate, AcceptsToolsForRendering) {
   ASSERT_FALSE(ParseTemplateRequest(Chat({{"tools", tools}, {"tool_choice", "auto"}}), &r));
   EXPECT_EQ(r.render.tools, tools);
   EXPECT_TRUE(ParseTemplateRequest(Chat({{"tools", "f"}}), &r));
+  // The client's key order reaches the template (tojson prints it as Python would).
+  json body;
+  ASSERT_FALSE(ParseJsonObject(R"({"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function",)"
+                               R"("function":{"name":"f","description":"d","parameters":{"type":"object"}}}]})",
+                               &body));
+  ChatRequest ordered;
+  ASSERT_FALSE(ParseTemplateRequest(body, &ordered));
+  EXPECT_EQ(ordered.render.tools.dump(),
+            R"([{"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object"}}}])");
   EXPECT_TRUE(ParseChat(Chat({{"tools", tools}})));
 }
 

@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ingot::server;
-  nlohmann::json body;
+  nlohmann::ordered_json body;
   if (ParseJsonObject(std::string(reinterpret_cast<const char*>(data), size), &body)) return 0;
   ChatRequest chat;
   if (!ParseChatRequest(body, &chat)) {
