@@ -43,7 +43,7 @@ class FakeEngine : public engine::Engine {
   const tok::Tokenizer& tokenizer() const override;  // not available: the server uses TextCodec
 
   std::vector<uint64_t> cancelled() const;  // ids finished with kCancelled, in order
-  int32_t running() const;
+  int32_t running() const;                  // sequences queued or running
 
  private:
   struct Seq {
