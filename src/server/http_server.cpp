@@ -80,8 +80,12 @@ void HandleMetrics(ServerState& state, httplib::Response& res) {
     return SendError(res, RouteNotFound("/metrics (metrics are disabled; start the server with --metrics)"));
   }
   std::optional<engine::EngineStats> stats;
-  if (const ServedModel* model = state.ready.load()) stats = model->engine->GetStats();
-  res.set_content(state.metrics.Render(stats), "text/plain; version=0.0.4; charset=utf-8");
+  std::string model_name;
+  if (const ServedModel* model = state.ready.load()) {
+    stats = model->engine->GetStats();
+    model_name = model->id;
+  }
+  res.set_content(state.metrics.Render(stats, model_name), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void HandleTokenize(ServerState& state, const httplib::Request& req, httplib::Response& res) {

@@ -1,5 +1,5 @@
-// Server-side metrics and their Prometheus text rendering: llama-server compatible names (llamacpp:*) from the
-// engine's counters plus our own ingot_* series (requests by status, TTFT / inter-token / end-to-end latency
+// Server-side metrics and their Prometheus text rendering: llama-server compatible names (llamacpp:*) and vLLM
+// compatible names (vllm:*, labelled model_name) from the engine's counters plus our own ingot_* series (requests by status, TTFT / inter-token / end-to-end latency
 // histograms, queue depth, KV blocks, prefix-cache hits). Thread-safe.
 #pragma once
 
@@ -19,8 +19,8 @@ class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds);
   void Observe(double value);
-  // Appends # HELP / # TYPE and the _bucket/_sum/_count lines.
-  void Render(const std::string& name, const std::string& help, std::string* out) const;
+  // Appends # HELP / # TYPE and the _bucket/_sum/_count lines; `labels` (e.g. model_name="m") go on every line.
+  void Render(const std::string& name, const std::string& help, const std::string& labels, std::string* out) const;
 
  private:
   mutable std::mutex mu_;
@@ -40,8 +40,8 @@ class ServerMetrics {
   void ObserveInterToken(double seconds);
   void ObserveEndToEnd(double seconds);
 
-  // The whole /metrics page. `stats` is empty while the model loads.
-  std::string Render(const std::optional<engine::EngineStats>& stats) const;
+  // The whole /metrics page. `stats` is empty while the model loads; `model_name` labels the vllm:* series.
+  std::string Render(const std::optional<engine::EngineStats>& stats, const std::string& model_name) const;
 
  private:
   mutable std::mutex mu_;
