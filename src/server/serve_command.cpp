@@ -145,11 +145,15 @@ void Serve(ServeSettings s) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::atomic<bool> exiting{false};  // set before the signal thread is woken up to end it
+  std::atomic<bool> exiting{false};    // set before the signal thread is woken up to end it
+  std::atomic<bool> signalled{false};  // SIGINT/SIGTERM arrived (perhaps while the model was loading)
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (!exiting) LogInfo("serve: shutting down");
+    if (!exiting) {
+      signalled = true;
+      LogInfo("serve: shutting down");
+    }
     server.Stop();
   });
   auto end_signal_thread = [&] {
@@ -180,7 +184,7 @@ void Serve(ServeSettings s) {
     shutdown();
     Fail(served.status().ToString());
   }
-  PrintBanner(s, (*served)->engine->summary(), *port);
+  if (!signalled) PrintBanner(s, (*served)->engine->summary(), *port);
   server.SetModel(std::move(served).value());
   http_thread.join();
   end_signal_thread();
