@@ -325,6 +325,21 @@ TEST_F(ServerTest, MetricsTokenizeTemplateEmbeddings) {
   EXPECT_EQ(e["data"][0]["embedding"].size(), 4u);
 }
 
+TEST_F(ServerTest, ApplyTemplateShowsWhatTheChatEndpointTokenizes) {
+  Start();
+  json body = Chat({{"max_tokens", 1}, {"reasoning_effort", "none"},
+                    {"messages", {{{"role", "system"}, {"content", {{{"type", "text"}, {"text", "Be brief."}}}}},
+                                  {{"role", "user"}, {"content", "Hi"}}}}});
+  auto tmpl = Post("/apply-template", body);
+  ASSERT_EQ(tmpl->status, 200) << tmpl->body;
+  std::string prompt = json::parse(tmpl->body)["prompt"];
+  EXPECT_NE(prompt.find("Be brief."), std::string::npos);
+  auto chat = Post("/v1/chat/completions", body);
+  ASSERT_EQ(chat->status, 200) << chat->body;
+  // FakeCodec: one token per byte plus BOS.
+  EXPECT_EQ(json::parse(chat->body)["usage"]["prompt_tokens"], prompt.size() + 1);
+}
+
 TEST_F(ServerTest, EmbeddingsUnsupportedModelIs400) {
   FakeEngineOptions eo;
   eo.can_embed = false;
