@@ -166,23 +166,23 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
 
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name) {
   Gemma4Shape s;
-  s.n_layer = 12;
-  s.n_embd = 1024;
-  s.n_head = 8;
-  s.n_head_kv = 4;
-  s.n_head_kv_full = 2;
+  s.n_layer = 6;
+  s.n_embd = 512;
+  s.n_head = 4;
+  s.n_head_kv = 2;
+  s.n_head_kv_full = 1;
   s.head_dim = 128;
   s.head_dim_full = 256;
   s.window = 1024;
   if (name == "gemma4-dense") {
-    s.n_ff = 4096;
+    s.n_ff = 2048;
     return s;
   }
   if (name == "gemma4-moe") {
-    s.n_ff = 1024;
+    s.n_ff = 512;
     s.n_expert = 128;
     s.n_used = 8;
-    s.n_ff_expert = 256;
+    s.n_ff_expert = 256;  // K-quant rows need a multiple of 256
     return s;
   }
   return std::nullopt;

@@ -56,8 +56,8 @@ struct Gemma4Shape {
   int32_t n_ctx = 8192;
 };
 
-// "gemma4-dense" (12 × 1024, ff 4096) and "gemma4-moe": the 26B-A4B layer layout (128 experts, 8 per token,
-// dense MLP beside them) at 12 × 1024 with experts of 256, small enough for a laptop.
+// "gemma4-dense" (6 layers × 512, ff 2048) and "gemma4-moe": the 26B-A4B layer layout (128 experts of width
+// 256, 8 per token, a dense MLP of 512 beside them) at 6 × 512: 310M parameters, 26M of them active per token.
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name);
 
 struct RandomGemma4Options {
