@@ -183,7 +183,11 @@ TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", {kTolQuant}); }
 // The families added after Llama run their long entry (160 steps, past the sliding windows) as one batch.
 TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
 TEST(GoldenTest, Qwen3MoeF32) { CheckModel("qwen3moe-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
-TEST(GoldenTest, Gemma3F32) { CheckModel("gemma3-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
+// Gemma 3 sits at 7-9e-4 from the reference, close to 1e-3 and to llama.cpp's own spread on it (0.8-1.8e-3), so
+// kernel changes in summation order can cross 1e-3: its tolerance is widened to that spread too.
+TEST(GoldenTest, Gemma3F32) {
+  CheckModel("gemma3-f32", {.tol = kTolF32, .self_spread = true, .long_in_one_batch = true});
+}
 
 // Gemma 4 amplifies rounding noise more than the other families (Q/K/V norms, attention scale 1, soft-cap): on
 // these files llama.cpp disagrees with itself (KV f32 vs f16, flash attention) by up to 9e-2 (gemma4-f32), 3.5e-3
