@@ -179,9 +179,13 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   for (const BatchToken& t : batch.tokens) max_kv = std::max(max_kv, t.pos + 1);
   const size_t per_thread = ops::AttentionScratchFloats(max_kv);
   Grow(scores_, size_t(pool_.size()) * per_thread);
-  pool_.Run([&](int thread, int n_threads) {
+  // Work items are (token, head) pairs; a chunk should hold at least ~64K multiply-adds (q·k and p·v over the
+  // visible positions) so that handing it to another thread pays for the wake-up.
+  const size_t item_cost = std::max<size_t>(1, size_t(max_kv) * size_t(a.head_dim) * 2);
+  const size_t grain = std::max<size_t>(1, (size_t(1) << 16) / item_cost);
+  pool_.ParallelForIndexed(n_items, grain, [&](size_t begin, size_t end, int thread) {
     float* scratch = scores_.data() + size_t(thread) * per_thread;
-    for (size_t item = size_t(thread); item < n_items; item += size_t(n_threads)) {
+    for (size_t item = begin; item < end; ++item) {
       const size_t t = item / size_t(a.n_head);
       const int32_t head = int32_t(item % size_t(a.n_head));
       const BatchToken& bt = batch.tokens[t];
