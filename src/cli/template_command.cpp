@@ -33,11 +33,11 @@ struct TemplateOptions {
   std::string date;
 };
 
-nlohmann::json ReadJsonArg(const std::string& path, const char* what) {
+nlohmann::ordered_json ReadJsonArg(const std::string& path, const char* what) {
   Result<std::string> text = path == "-" ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin), {}))
                                          : ReadFileToString(path);
   if (!text.ok()) Fail(text.status());
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(*text, nullptr, false);
   if (j.is_discarded()) Fail(InvalidArgument(std::string(what) + ": " + path + " is not valid JSON"));
   return j;
 }
@@ -46,11 +46,11 @@ void Render(const TemplateOptions& o) {
   if (o.model.empty() == o.template_file.empty()) Fail(InvalidArgument("give exactly one of --model or --template"));
   if (o.tokens && o.model.empty()) Fail(InvalidArgument("--tokens needs --model (the tokenizer comes from it)"));
 
-  nlohmann::json body = nlohmann::json::object();
+  nlohmann::ordered_json body = nlohmann::ordered_json::object();
   body["messages"] = ReadJsonArg(o.messages, "--messages");
   if (!o.tools.empty()) body["tools"] = ReadJsonArg(o.tools, "--tools");
   if (!o.kwargs.empty()) {
-    nlohmann::json kw = nlohmann::json::parse(o.kwargs, nullptr, false);
+    nlohmann::ordered_json kw = nlohmann::ordered_json::parse(o.kwargs, nullptr, false);
     if (kw.is_discarded() || !kw.is_object()) Fail(InvalidArgument("--kwargs must be a JSON object"));
     body["chat_template_kwargs"] = kw;
   }
