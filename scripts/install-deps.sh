@@ -3,7 +3,7 @@
 # command to run. Usage: scripts/install-deps.sh [--test]  (--test adds what the test suite needs: Node.js, npm)
 set -euo pipefail
 packages=(build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
-          libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev libssl-dev ca-certificates curl)
+          libcpp-httplib-dev libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev ca-certificates curl)
 if [[ "${1:-}" == "--test" ]]; then
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
