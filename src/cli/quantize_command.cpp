@@ -31,6 +31,7 @@ std::string TensorLine(const convert::TensorReport& r, bool verbose) {
                 std::string(DTypeName(r.from)).c_str(), std::string(DTypeName(r.to)).c_str(),
                 HumanBytes(double(r.bytes_in)).c_str(), HumanBytes(double(r.bytes_out)).c_str());
   std::string line = buf;
+  line.erase(line.find_last_not_of(' ') + 1);
   if (!r.quantized) line += "  (copied)";
   if (r.fell_back) line += "  (row length forces a fallback type)";
   if (verbose && r.quantized) {
@@ -41,13 +42,14 @@ std::string TensorLine(const convert::TensorReport& r, bool verbose) {
   return line;
 }
 
-std::string Bar(size_t done, size_t total, const std::string& name) {
+// "[#########.....................]  31%  12/111  blk.1.ffn_up.weight" (fraction of input bytes done).
+std::string Bar(const convert::QuantizeProgress& p, const std::string& name) {
   constexpr int kWidth = 30;
-  const int filled = total == 0 ? kWidth : int(kWidth * done / total);
-  std::string bar = "[" + std::string(size_t(filled), '#') + std::string(size_t(kWidth - filled), '.') + "]";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), " %zu/%zu ", done, total);
-  return bar + buf + name;
+  const double fraction = p.bytes_total == 0 ? 1.0 : double(p.bytes_done) / double(p.bytes_total);
+  const int filled = int(kWidth * fraction);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "] %3d%%  %zu/%zu  ", int(100 * fraction), p.tensors_done, p.tensor_count);
+  return "[" + std::string(size_t(filled), '#') + std::string(size_t(kWidth - filled), '.') + buf + name;
 }
 
 void RunQuantize(const QuantizeArgs& a) {
@@ -62,21 +64,24 @@ void RunQuantize(const QuantizeArgs& a) {
   options.output = a.output;
   options.mix = *mix;
   options.measure_error = a.verbose;
-  options.on_tensor = [&](size_t done, size_t total, const convert::TensorReport& r) {
+  bool bar_open = false;  // a bar line without its newline is on the terminal
+  options.on_tensor = [&](const convert::QuantizeProgress& p, const convert::TensorReport& r) {
+    const bool last = p.tensors_done == p.tensor_count;
     if (!terminal) {
-      std::fprintf(stderr, "[%zu/%zu] %s\n", done, total, TensorLine(r, a.verbose).c_str());
-      return;
+      std::fprintf(stderr, "[%zu/%zu] %s\n", p.tensors_done, p.tensor_count, TensorLine(r, a.verbose).c_str());
+    } else {
+      if (a.verbose) std::fprintf(stderr, "\r\033[K%s\n", TensorLine(r, true).c_str());
+      std::fprintf(stderr, "\r\033[K%s%s", Bar(p, r.name).c_str(), last ? "\n" : "");
+      bar_open = !last;
     }
-    if (a.verbose) std::fprintf(stderr, "\r\033[K%s\n", TensorLine(r, true).c_str());
-    std::fprintf(stderr, "\r\033[K%s", Bar(done, total, r.name).c_str());
-    if (done == total) std::fprintf(stderr, "\n");
+    if (last) std::fprintf(stderr, "writing %s\n", a.output.c_str());
     std::fflush(stderr);
   };
 
   const auto start = std::chrono::steady_clock::now();
   Result<convert::QuantizeSummary> summary = convert::QuantizeModel(options, pool);
   if (!summary.ok()) {
-    if (terminal) std::fprintf(stderr, "\n");
+    if (bar_open) std::fprintf(stderr, "\n");
     Fail(summary.status());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -113,6 +113,8 @@ Result<QuantizeSummary> QuantizeModel(const QuantizeOptions& options, ThreadPool
                   gguf::Value::Unsigned(gguf::ValueType::kU32, GetMixInfo(options.mix).file_type));
 
   QuantizeSummary summary;
+  QuantizeProgress progress{0, plan.size(), 0, 0};
+  for (const TensorPlan& p : plan) progress.bytes_total += file->tensors()[p.input_index].n_bytes;
   for (const TensorPlan& p : plan) {
     const gguf::TensorInfo& t = file->tensors()[p.input_index];
     TensorReport report{t.name, t.type, p.type, p.quantize && p.type != t.type, p.fell_back, t.n_bytes, 0, {}};
@@ -127,7 +129,9 @@ Result<QuantizeSummary> QuantizeModel(const QuantizeOptions& options, ThreadPool
     summary.bytes_in += report.bytes_in;
     summary.bytes_out += report.bytes_out;
     summary.tensors.push_back(std::move(report));
-    if (options.on_tensor) options.on_tensor(summary.tensors.size(), plan.size(), summary.tensors.back());
+    progress.tensors_done = summary.tensors.size();
+    progress.bytes_done = summary.bytes_in;
+    if (options.on_tensor) options.on_tensor(progress, summary.tensors.back());
   }
   INGOT_RETURN_IF_ERROR(writer.WriteTo(options.output));
   return summary;

@@ -35,13 +35,21 @@ struct TensorReport {
   TensorError error;       // filled when QuantizeOptions::measure_error and quantized
 };
 
+struct QuantizeProgress {
+  size_t tensors_done = 0;
+  size_t tensor_count = 0;
+  uint64_t bytes_done = 0;   // input tensor bytes processed
+  uint64_t bytes_total = 0;
+};
+
 struct QuantizeOptions {
   std::string input;
   std::string output;
   Mix mix = Mix::kQ8_0;
   bool measure_error = false;
-  // Called on the calling thread after each tensor: (tensors done, tensor count, report of the one just done).
-  std::function<void(size_t, size_t, const TensorReport&)> on_tensor;
+  // Called on the calling thread after each tensor with the progress so far and that tensor's report. After the
+  // last one the output file is still to be written.
+  std::function<void(const QuantizeProgress&, const TensorReport&)> on_tensor;
 };
 
 struct QuantizeSummary {
