@@ -90,7 +90,7 @@ struct State {
   Mix mix;
   DType base;
   bool falcon = false;
-  bool llama_70b = false;        // llama.cpp's LLM_TYPE_70B: 8 query heads share each attn_v
+  bool llama_70b = false;        // llama.cpp's LLM_TYPE_70B: grouped-query attention, attn_v is small
   bool tied_embeddings = true;   // no output.weight: token_embd doubles as the output matrix
   int n_expert = 1;
   int n_layer = 0;
@@ -213,7 +213,8 @@ std::vector<TensorPlan> PlanMix(const gguf::File& file, Mix mix) {
   }
   s.n_layer = int(MetaInt(file, arch + ".block_count", max_layer + 1));
   s.n_expert = std::max<int>(1, int(MetaInt(file, arch + ".expert_count", 1)));
-  s.llama_70b = arch == "llama" && s.n_layer == 80;
+  s.llama_70b = arch == "llama" && s.n_layer == 80 &&
+                MetaInt(file, arch + ".attention.head_count", 0) != MetaInt(file, arch + ".attention.head_count_kv", 0);
 
   std::vector<TensorPlan> plan;
   plan.reserve(order.size());

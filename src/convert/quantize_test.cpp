@@ -167,6 +167,46 @@ TEST(PlanMix, FallbacksAndTiedEmbeddings) {
   EXPECT_EQ(types["blk.0.attn_q.weight"], DType::kQ5_1);
 }
 
+// The layout of a 32-layer Llama (7B-like) with tiny matrices: llama.cpp's logs for Llama-2-7B read
+// "type f32: 65, type q4_K: 193, type q6_K: 33" for Q4_K_M (and q5_K/q6_K the same for Q5_K_M).
+TEST(PlanMix, ThirtyTwoLayerCountsMatchLlamaCppLogs) {
+  gguf::Writer w;
+  w.SetString("general.architecture", "llama");
+  w.SetU32("llama.block_count", 32);
+  const std::vector<float> data(512, 0.5f);
+  auto add = [&](const std::string& name, std::vector<uint64_t> dims) {
+    EXPECT_TRUE(w.AddTensorF32(name, dims, std::vector<float>(data.begin(), data.begin() + dims[0] * dims[1])).ok());
+  };
+  add("token_embd.weight", {256, 2});
+  add("output.weight", {256, 2});
+  add("output_norm.weight", {256, 1});
+  for (int i = 0; i < 32; ++i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    for (const char* n : {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"}) {
+      add(b + n + ".weight", {256, 2});
+    }
+    add(b + "attn_norm.weight", {256, 1});
+    add(b + "ffn_norm.weight", {256, 1});
+  }
+  const std::string path = TmpPath("llama32.gguf");
+  ASSERT_TRUE(w.WriteTo(path).ok());
+  auto f = OpenOrDie(path);
+  ASSERT_TRUE(f);
+  for (Mix mix : {Mix::kQ4_K_M, Mix::kQ5_K_M}) {
+    std::map<DType, int> counts;
+    for (const TensorPlan& p : PlanMix(*f, mix)) ++counts[p.type];
+    EXPECT_EQ(counts[DType::kF32], 65);
+    EXPECT_EQ(counts[GetMixInfo(mix).base_type], 193);
+    EXPECT_EQ(counts[DType::kQ6_K], 33);
+  }
+  std::map<std::string, DType> types;
+  for (const TensorPlan& p : PlanMix(*f, Mix::kQ4_K_M)) types[f->tensors()[p.input_index].name] = p.type;
+  for (int i : {0, 3, 6, 9, 27, 28, 31}) {
+    EXPECT_EQ(types["blk." + std::to_string(i) + ".ffn_down.weight"], DType::kQ6_K) << i;
+  }
+  for (int i : {4, 5, 7, 26}) EXPECT_EQ(types["blk." + std::to_string(i) + ".attn_v.weight"], DType::kQ4_K) << i;
+}
+
 TEST(Quantize, RejectsQuantizedInput) {
   ThreadPool pool(1);
   auto r = QuantizeModel({kModels + "llama-gqa-q8_0.gguf", TmpPath("requant.gguf"), Mix::kQ4_0, false, nullptr},
