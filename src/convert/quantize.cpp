@@ -107,7 +107,10 @@ Result<QuantizeSummary> QuantizeModel(const QuantizeOptions& options, ThreadPool
   INGOT_RETURN_IF_ERROR(CheckWritable(options.output));
 
   gguf::Writer writer(file->alignment());
-  for (const auto& [key, value] : file->metadata()) writer.SetValue(key, value);
+  // llama.cpp's order: every input key except these two, which it (re)appends at the end.
+  for (const auto& [key, value] : file->metadata()) {
+    if (key != "general.quantization_version" && key != "general.file_type") writer.SetValue(key, value);
+  }
   writer.SetValue("general.quantization_version", gguf::Value::Unsigned(gguf::ValueType::kU32, 2));
   writer.SetValue("general.file_type",
                   gguf::Value::Unsigned(gguf::ValueType::kU32, GetMixInfo(options.mix).file_type));
