@@ -1,0 +1,30 @@
+// Gateway counters and gauges rendered in the Prometheus text format, with the vLLM-style `model_name` label
+// (and `route`, `target`, `status` where they apply) so that existing dashboards can read them. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace ingot::gateway {
+
+class GatewayMetrics {
+ public:
+  // One finished request: ingot_gateway_requests_total{route,target,status}, and per target the latency sum,
+  // TTFT sum and token counters under the vllm: names.
+  void RecordRequest(const std::string& route, const std::string& target, int status, double seconds,
+                     double ttft_seconds, int64_t prompt_tokens, int64_t completion_tokens);
+  // A router event ("fallback", "circuit_open", "load", ...) on a model.
+  void CountEvent(const std::string& event, const std::string& model);
+  // Gauges are written by the caller before rendering.
+  void SetGauge(const std::string& name, const std::string& model, double value);
+  std::string Render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, double> counters_;  // full series text ("name{labels}") → value
+  std::map<std::string, double> gauges_;
+};
+
+}  // namespace ingot::gateway

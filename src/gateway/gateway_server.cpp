@@ -1,0 +1,149 @@
+// GatewayServer: wires the HTTP routes to the router, the proxy handler and the status endpoints.
+#include "gateway/gateway_server.h"
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/gateway_state.h"
+#include "util/log.h"
+
+namespace ingot::gateway {
+
+void FrontEffects::Wake(RequestId id) {
+  auto it = waiters.find(id);
+  if (it == waiters.end()) return;
+  it->second.woken = true;
+  cv.notify_all();
+}
+
+void FrontEffects::Fail(RequestId id, const Status& status) {
+  auto it = waiters.find(id);
+  if (it == waiters.end()) return;
+  it->second.failed = true;
+  it->second.error = status.message();
+  cv.notify_all();
+}
+
+GatewayState::GatewayState(GatewayConfig config) : router(config, effects) {}
+
+double GatewayState::Now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void GatewayState::SettleLoads() {
+  std::vector<std::string> loads;
+  loads.swap(effects.pending_loads);
+  for (const std::string& model : loads)
+    router.OnModelLoaded(model, Unsupported("local models are not served in-process by the gateway yet"), Now());
+}
+
+namespace {
+
+nlohmann::json ModelsList(GatewayState& state) {
+  std::lock_guard<std::mutex> lock(state.mu);
+  const GatewayConfig& config = state.router.config();
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& [name, route] : config.routes) {
+    bool implicit = config.models.count(name) && route.aliases.empty() && route.targets.size() == 1 &&
+                    route.targets[0] == name && !route.deprecated;
+    nlohmann::json targets = nlohmann::json::array();
+    for (const std::string& t : ActiveTargets(route)) {
+      ModelStatus s = state.router.Inspect(t);
+      targets.push_back({{"model", t},
+                         {"state", LoadStateName(s.load)},
+                         {"circuit", CircuitName(s.circuit)},
+                         {"in_flight", s.in_flight},
+                         {"queued", s.queued}});
+    }
+    nlohmann::json entry = {{"id", name},          {"object", "model"},       {"created", 0},
+                            {"owned_by", "ingot"}, {"kind", implicit ? "model" : "route"},
+                            {"aliases", route.aliases}, {"targets", targets}, {"rolled_back", route.rollback}};
+    entry["status"] = route.deprecated ? "deprecated" : std::string(targets[0]["state"]);
+    if (route.deprecated) {
+      entry["replacement"] = route.deprecated->replacement;
+      entry["sunset"] = route.deprecated->sunset;
+    }
+    data.push_back(entry);
+  }
+  return {{"object", "list"}, {"data", data}};
+}
+
+std::string RenderMetrics(GatewayState& state) {
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    for (const auto& [name, spec] : state.router.config().models) {
+      ModelStatus s = state.router.Inspect(name);
+      state.metrics.SetGauge("vllm:num_requests_running", name, s.in_flight);
+      state.metrics.SetGauge("vllm:num_requests_waiting", name, static_cast<double>(s.queued));
+      state.metrics.SetGauge("ingot_gateway_circuit_state", name, static_cast<double>(s.circuit));
+      state.metrics.SetGauge("ingot_gateway_model_loaded", name, s.load == LoadState::kLoaded ? 1 : 0);
+    }
+  }
+  return state.metrics.Render();
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(GatewayConfig config) : state_(std::make_unique<GatewayState>(std::move(config))) {
+  GatewayState& st = *state_;
+  for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
+    std::string upstream_path = path;
+    auto handler = [&st, upstream_path](const httplib::Request& req, httplib::Response& res) {
+      HandleProxy(st, upstream_path, req, res);
+    };
+    st.http.Post(path, handler);
+    if (upstream_path.rfind("/v1/", 0) == 0) st.http.Post(upstream_path.substr(3), handler);
+  }
+  st.http.Get("/v1/models", [&st](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ModelsList(st).dump(), "application/json");
+  });
+  st.http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  st.http.Get("/metrics", [&st](const httplib::Request&, httplib::Response& res) {
+    res.set_content(RenderMetrics(st), "text/plain; version=0.0.4");
+  });
+  st.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) SendError(res, 404, "not_found_error", "no route for " + req.path);
+  });
+}
+
+GatewayServer::~GatewayServer() = default;
+
+Result<int> GatewayServer::Bind() {
+  std::string host;
+  int port = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    host = state_->router.config().host;
+    port = state_->router.config().port;
+  }
+  if (port == 0) {
+    int bound = state_->http.bind_to_any_port(host);
+    if (bound <= 0) return Unavailable("cannot listen on " + host);
+    return bound;
+  }
+  if (!state_->http.bind_to_port(host, port)) return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  return port;
+}
+
+void GatewayServer::Run() { state_->http.listen_after_bind(); }
+
+void GatewayServer::Stop() { state_->http.stop(); }
+
+void GatewayServer::Apply(GatewayConfig config) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->router.Reconfigure(config);
+}
+
+Status GatewayServer::Reload(const std::string& path) {
+  Result<GatewayConfig> config = LoadConfigFile(path);
+  if (!config.ok()) {
+    LogError("gateway: reload rejected, keeping the old configuration: " + config.status().ToString());
+    return config.status();
+  }
+  Apply(std::move(config).value());
+  LogInfo("gateway: configuration reloaded from " + path);
+  return Status::Ok();
+}
+
+}  // namespace ingot::gateway

@@ -1,0 +1,264 @@
+// The gateway's HTTP front on loopback with fake upstreams: fallback, streaming passthrough, no fallback after
+// the first byte, cancellation, queue limits, client keys, deprecation headers, defaults and hot reload.
+#include "gateway/gateway_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gateway/fake_upstream.h"
+
+namespace ingot::gateway {
+namespace {
+
+// A port nothing listens on: bound without listening, read back, then closed.
+int ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ADD_FAILURE() << "cannot bind a probe socket";
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+FakeBehaviour Behave(const std::string& name, int fail_status = 0, double delay = 0, int chunks = 3,
+                     double chunk_delay = 0, int break_after = -1) {
+  FakeBehaviour b;
+  b.name = name;
+  b.fail_status = fail_status;
+  b.delay_seconds = delay;
+  b.stream_chunks = chunks;
+  b.chunk_delay_seconds = chunk_delay;
+  b.break_after_chunks = break_after;
+  return b;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(a_.Start().ok());
+    ASSERT_TRUE(b_.Start().ok());
+  }
+  void TearDown() override {
+    if (gateway_) {
+      gateway_->Stop();
+      thread_.join();
+    }
+  }
+
+  std::string Yaml(const std::string& extra = "") {
+    return "listen: {host: 127.0.0.1, port: 0}\n"
+           "models:\n"
+           "  a: {upstream: {base_url: '" + a_.base_url() + "/v1', model: real-a, api_key: sk-up-a}, max_concurrent: 1, max_queue: 0}\n"
+           "  b: {upstream: {base_url: '" + b_.base_url() + "'}}\n"
+           "  down: {upstream: {base_url: 'http://127.0.0.1:" + std::to_string(ClosedPort()) + "', connect_timeout: 1}}\n"
+           "routes:\n"
+           "  chat:\n"
+           "    aliases: [default-chat]\n"
+           "    targets: [a, b]\n"
+           "    defaults: {chat_template_kwargs: {enable_thinking: false}}\n"
+           "    max_tokens: 100\n"
+           "  via-down: {targets: [down, b]}\n"
+           "  old: {targets: [b], deprecated: {replacement: chat, sunset: '2026-12-31'}}\n" + extra;
+  }
+
+  void StartGateway(const std::string& yaml) {
+    auto config = ParseConfig(yaml);
+    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    gateway_ = std::make_unique<GatewayServer>(*config);
+    auto port = gateway_->Bind();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    thread_ = std::thread([this] { gateway_->Run(); });
+  }
+
+  httplib::Result Post(const nlohmann::json& body, const std::string& key = "",
+                       const std::string& path = "/v1/chat/completions") {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(10, 0);
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    return client.Post(path.c_str(), headers, body.dump(), "application/json");
+  }
+
+  static nlohmann::json Chat(const std::string& model, bool stream = false) {
+    return {{"model", model}, {"stream", stream}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  }
+
+  FakeUpstream a_{Behave("a")};
+  FakeUpstream b_{Behave("b")};
+  std::unique_ptr<GatewayServer> gateway_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(GatewayTest, ProxiesWithDefaultsUpstreamModelAndKey) {
+  StartGateway(Yaml());
+  auto res = Post(Chat("default-chat"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("x-ingot-route"), "chat");
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "a");
+  EXPECT_NE(res->body.find("hello from a"), std::string::npos);
+  auto seen = a_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].path, "/v1/chat/completions");
+  EXPECT_EQ(seen[0].body["model"], "real-a");
+  EXPECT_EQ(seen[0].body["chat_template_kwargs"]["enable_thinking"], false);
+  EXPECT_EQ(seen[0].body["max_tokens"], 100);
+  EXPECT_EQ(seen[0].authorization, "Bearer sk-up-a");
+}
+
+TEST_F(GatewayTest, FallsBackWhenThePrimaryFailsOrIsDown) {
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 500));
+  auto res = Post(Chat("chat"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "b");
+  EXPECT_NE(res->body.find("hello from b"), std::string::npos);
+
+  auto down = Post(Chat("via-down"));
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 200);
+  EXPECT_EQ(down->get_header_value("x-ingot-target"), "b");
+
+  b_.SetBehaviour(Behave("b", 503));
+  auto both = Post(Chat("chat"));
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->status, 502);
+  auto error = nlohmann::json::parse(both->body)["error"];
+  EXPECT_EQ(error["type"], "upstream_error");
+  EXPECT_EQ(error["target"], "b");
+  EXPECT_EQ(error["upstream_status"], 503);
+  EXPECT_EQ(error["upstream_body"]["error"]["message"], "b failed on purpose");
+}
+
+TEST_F(GatewayTest, StreamsThroughAndNeverFallsBackAfterTheFirstByte) {
+  StartGateway(Yaml());
+  auto res = Post(Chat("chat", true));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Content-Type").find("text/event-stream"), std::string::npos);
+  EXPECT_NE(res->body.find("tok0 "), std::string::npos);
+  EXPECT_NE(res->body.find("tok2 "), std::string::npos);
+  EXPECT_NE(res->body.find("data: [DONE]"), std::string::npos);
+
+  a_.SetBehaviour(Behave("a", 0, 0, 3, 0, 1));  // breaks off after one chunk
+  auto broken = Post(Chat("chat", true));
+  ASSERT_TRUE(broken);
+  EXPECT_NE(broken->body.find("tok0 "), std::string::npos);
+  EXPECT_NE(broken->body.find("\"upstream_error\""), std::string::npos);
+  EXPECT_EQ(broken->body.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(b_.requests().size(), 0u);
+}
+
+TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstream) {
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 0, 0, 200, 0.02));
+  httplib::Client client("127.0.0.1", port_);
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/chat/completions";
+  req.body = Chat("chat", true).dump();
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [](const char*, size_t, uint64_t, uint64_t) { return false; };  // leave at once
+  httplib::Response res;
+  httplib::Error error;
+  client.send(req, res, error);
+  for (int i = 0; i < 200 && a_.cancelled_streams() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(a_.cancelled_streams(), 1);
+  EXPECT_EQ(a_.completed_streams(), 0);
+}
+
+TEST_F(GatewayTest, FullQueueFallsBackThenAnswers429) {
+  StartGateway(Yaml("  only-a: {targets: [a]}\n"));
+  a_.SetBehaviour(Behave("a", 0, 0.5));
+  std::thread slow([&] { Post(Chat("only-a")); });
+  for (int i = 0; i < 200 && a_.requests().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto spill = Post(Chat("chat"));  // a is busy with no queue: b serves
+  ASSERT_TRUE(spill);
+  EXPECT_EQ(spill->get_header_value("x-ingot-target"), "b");
+  auto full = Post(Chat("only-a"));
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 429);
+  EXPECT_EQ(full->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(nlohmann::json::parse(full->body)["error"]["type"], "rate_limit_error");
+  slow.join();
+}
+
+TEST_F(GatewayTest, ClientKeysAndAllowedRoutes) {
+  StartGateway(Yaml("clients:\n  - {name: app, api_key: k-app, routes: [chat]}\n"));
+  EXPECT_EQ(Post(Chat("chat"))->status, 401);
+  EXPECT_EQ(Post(Chat("chat"), "wrong")->status, 401);
+  EXPECT_EQ(Post(Chat("old"), "k-app")->status, 403);
+  EXPECT_EQ(Post(Chat("chat"), "k-app")->status, 200);
+  EXPECT_EQ(Post(Chat("nope"), "k-app")->status, 404);
+}
+
+TEST_F(GatewayTest, DeprecatedRouteHeaders) {
+  StartGateway(Yaml());
+  auto res = Post(Chat("old"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Deprecation"), "true");
+  EXPECT_EQ(res->get_header_value("Sunset"), "Thu, 31 Dec 2026 00:00:00 GMT");
+  EXPECT_EQ(res->get_header_value("Link"), "<chat>; rel=\"successor-version\"");
+}
+
+TEST_F(GatewayTest, ModelsHealthAndMetrics) {
+  StartGateway(Yaml());
+  ASSERT_EQ(Post(Chat("chat"))->status, 200);
+  httplib::Client client("127.0.0.1", port_);
+  auto models = client.Get("/v1/models");
+  ASSERT_TRUE(models);
+  auto list = nlohmann::json::parse(models->body);
+  bool saw_old = false;
+  for (const auto& m : list["data"]) {
+    if (m["id"] == "old") {
+      saw_old = true;
+      EXPECT_EQ(m["status"], "deprecated");
+    }
+  }
+  EXPECT_TRUE(saw_old);
+  EXPECT_EQ(client.Get("/health")->status, 200);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("ingot_gateway_requests_total{route=\"chat\",target=\"a\",status=\"200\"} 1"),
+            std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("vllm:prompt_tokens_total{model_name=\"a\"} 5"), std::string::npos);
+}
+
+TEST_F(GatewayTest, ReloadKeepsTheOldConfigWhenTheNewOneIsInvalid) {
+  std::filesystem::create_directories(INGOT_TEST_TMP);
+  std::string path = std::string(INGOT_TEST_TMP) + "/gateway_reload.yaml";
+  StartGateway(Yaml());
+  std::ofstream(path) << "models: {x: {upstream: {base_url: 'nope'}}}\n";
+  Status bad = gateway_->Reload(path);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("models.x.upstream.base_url"), std::string::npos);
+  EXPECT_EQ(Post(Chat("chat"))->status, 200);  // old config still serves
+
+  std::ofstream(path) << "models: {b: {upstream: {base_url: '" + b_.base_url() + "'}}}\n"
+                         "routes: {fresh: {targets: [b]}}\n";
+  ASSERT_TRUE(gateway_->Reload(path).ok());
+  EXPECT_EQ(Post(Chat("fresh"))->status, 200);
+  EXPECT_EQ(Post(Chat("chat"))->status, 404);
+}
+
+}  // namespace
+}  // namespace ingot::gateway

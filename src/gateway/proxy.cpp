@@ -1,0 +1,289 @@
+// The gateway's proxy handler: admit, merge route defaults, try targets in order until one answers, then pass the
+// answer (or the stream) through. Fallback happens only before the first byte reaches the client.
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <sstream>
+
+#include "gateway/config.h"
+#include "gateway/gateway_state.h"
+#include "gateway/upstream_call.h"
+#include "util/log.h"
+
+namespace ingot::gateway {
+namespace {
+
+std::string BearerToken(const httplib::Request& req) {
+  std::string auth = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  return auth.rfind(prefix, 0) == 0 ? auth.substr(prefix.size()) : std::string();
+}
+
+// "2026-12-31" → "Thu, 31 Dec 2026 00:00:00 GMT" (the Sunset header's HTTP-date); other text is sent as is.
+std::string HttpDate(const std::string& date) {
+  std::tm tm{};
+  std::istringstream in(date);
+  in >> std::get_time(&tm, "%Y-%m-%d");
+  if (in.fail()) return date;
+  std::time_t t = timegm(&tm);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buf;
+}
+
+// What the last failed attempt said, reported when every target failed.
+struct Failure {
+  int http_status = 502;
+  std::string type = "gateway_error";
+  std::string message;
+  std::string target;
+  int upstream_status = 0;
+  std::string upstream_body;
+  double retry_after = 0;
+};
+
+Failure MakeFailure(int http_status, std::string type, std::string message, std::string target = "",
+                    int upstream_status = 0, std::string upstream_body = "", double retry_after = 0) {
+  return Failure{http_status, std::move(type), std::move(message), std::move(target), upstream_status,
+                 std::move(upstream_body), retry_after};
+}
+
+void SendFailure(httplib::Response& res, const std::string& route, const Failure& f) {
+  nlohmann::json error = {{"message", "route '" + route + "': " + f.message}, {"type", f.type}, {"code", f.type}};
+  if (!f.target.empty()) error["target"] = f.target;
+  if (f.upstream_status != 0) {
+    error["upstream_status"] = f.upstream_status;
+    nlohmann::json body = nlohmann::json::parse(f.upstream_body, nullptr, false);
+    error["upstream_body"] = body.is_discarded() ? nlohmann::json(f.upstream_body) : body;
+  }
+  res.status = f.http_status;
+  if (f.retry_after > 0) res.set_header("Retry-After", std::to_string(static_cast<int>(f.retry_after + 0.999)));
+  res.set_content(nlohmann::json({{"error", error}}).dump(), "application/json");
+}
+
+// Releases the slot and the client's concurrency, records metrics and writes the request's log line. Finish() is
+// called once, when the response (or stream) is over.
+struct RequestRecord {
+  GatewayState* state = nullptr;
+  std::string api_key, route, target;
+  RequestId id = 0;
+  double start = 0, first_byte = 0;
+  int status = 0;
+  bool failed = false;
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+
+  void Finish() {
+    double now = state->Now();
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (id != 0) state->router.Release(id, target, failed, now);
+      state->router.AddTokens(api_key, prompt_tokens + completion_tokens, now);
+      state->router.ClientDone(api_key);
+    }
+    double ttft = first_byte > 0 ? first_byte - start : 0;
+    state->metrics.RecordRequest(route, target, status, now - start, ttft, prompt_tokens, completion_tokens);
+    std::ostringstream line;
+    line << "gateway request route=" << route << " target=" << (target.empty() ? "-" : target) << " status=" << status
+         << " prompt_tokens=" << prompt_tokens << " completion_tokens=" << completion_tokens
+         << " ttft_ms=" << static_cast<int64_t>(ttft * 1000) << " duration_ms=" << static_cast<int64_t>((now - start) * 1000);
+    LogInfo(line.str());
+  }
+};
+
+void ReadUsage(const std::string& body, RequestRecord& record) {
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object() || !json.contains("usage") || !json["usage"].is_object()) return;
+  const nlohmann::json& usage = json["usage"];
+  if (usage.contains("prompt_tokens") && usage["prompt_tokens"].is_number_integer())
+    record.prompt_tokens = usage["prompt_tokens"].get<int64_t>();
+  if (usage.contains("completion_tokens") && usage["completion_tokens"].is_number_integer())
+    record.completion_tokens = usage["completion_tokens"].get<int64_t>();
+}
+
+// Waits for the router to hand request `id` a slot. False (with `failure` set) when the load failed or the wait
+// timed out.
+bool WaitForSlot(GatewayState& state, RequestId id, const std::string& target, double timeout, Failure& failure) {
+  std::unique_lock<std::mutex> lock(state.mu);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(timeout * 1e6));
+  auto& waiters = state.effects.waiters;
+  state.effects.cv.wait_until(lock, deadline, [&] { return waiters[id].woken || waiters[id].failed; });
+  FrontEffects::Waiter waiter = waiters[id];
+  waiters.erase(id);
+  if (waiter.woken) return true;
+  if (!waiter.failed) state.router.Abandon(id, target);
+  failure = MakeFailure(503, "gateway_error",
+                    waiter.failed ? "target '" + target + "' failed to load: " + waiter.error
+                                  : "timed out waiting for target '" + target + "'",
+                    target, 0, "", state.router.retry_after_seconds());
+  return false;
+}
+
+}  // namespace
+
+void SendError(httplib::Response& res, int status, const std::string& type, const std::string& message,
+               double retry_after_seconds) {
+  res.status = status;
+  if (retry_after_seconds > 0)
+    res.set_header("Retry-After", std::to_string(static_cast<int>(retry_after_seconds + 0.999)));
+  nlohmann::json error = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", type}};
+  res.set_content(nlohmann::json({{"error", error}}).dump(), "application/json");
+}
+
+void HandleProxy(GatewayState& state, const std::string& path, const httplib::Request& req, httplib::Response& res) {
+  auto record = std::make_shared<RequestRecord>();
+  record->state = &state;
+  record->start = state.Now();
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    SendError(res, 400, "invalid_request_error", "the request body is not a JSON object");
+    return;
+  }
+  if (!body.contains("model") || !body["model"].is_string()) {
+    SendError(res, 400, "invalid_request_error", "'model' is required (a route, alias or model name)");
+    return;
+  }
+  std::string model = body["model"].get<std::string>();
+  record->api_key = BearerToken(req);
+  int64_t estimate = static_cast<int64_t>(req.body.size() / 4);
+  if (body.contains("max_tokens") && body["max_tokens"].is_number_integer()) estimate += body["max_tokens"].get<int64_t>();
+
+  RouteSpec route;
+  std::vector<std::string> targets;
+  std::map<std::string, ModelSpec> specs;
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    Admission admission = state.router.Admit(record->api_key, model, estimate, record->start);
+    if (!admission.ok) {
+      const Refusal& r = admission.refusal;
+      SendError(res, r.http_status, r.type, r.message, r.retry_after_seconds);
+      state.metrics.RecordRequest(model, "", r.http_status, 0, 0, 0, 0);
+      return;
+    }
+    route = *admission.route;
+    targets = admission.targets;
+    for (const std::string& t : targets) specs[t] = state.router.config().models.at(t);
+  }
+  record->route = route.name;
+  ApplyRouteDefaults(route, body);
+  res.set_header("x-ingot-route", route.name);
+  if (route.deprecated) {
+    res.set_header("Deprecation", "true");
+    if (!route.deprecated->sunset.empty()) res.set_header("Sunset", HttpDate(route.deprecated->sunset));
+    if (!route.deprecated->replacement.empty())
+      res.set_header("Link", "<" + route.deprecated->replacement + ">; rel=\"successor-version\"");
+    LogWarn("gateway: route '" + route.name + "' is deprecated" +
+            (route.deprecated->replacement.empty() ? "" : "; use '" + route.deprecated->replacement + "'") +
+            (route.deprecated->sunset.empty() ? "" : " (sunset " + route.deprecated->sunset + ")"));
+  }
+  bool stream = body.contains("stream") && body["stream"].is_boolean() && body["stream"].get<bool>();
+
+  Failure failure = MakeFailure(503, "gateway_error", "no target could serve the request");
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const std::string& target = targets[i];
+    const ModelSpec& spec = specs[target];
+    if (i > 0) {
+      std::lock_guard<std::mutex> lock(state.mu);
+      state.router.NoteFallback(targets[i - 1]);
+    }
+    RequestId id = 0;
+    AcquireResult acquired;
+    {
+      std::lock_guard<std::mutex> lock(state.mu);
+      id = state.next_id++;
+      acquired = state.router.Acquire(id, target, state.Now());
+      if (acquired == AcquireResult::kQueued) state.effects.waiters[id] = {};
+      state.SettleLoads();
+    }
+    if (acquired == AcquireResult::kRejected) {
+      failure = MakeFailure(429, "rate_limit_error", "target '" + target + "' is at its concurrency limit and its queue is full",
+                        target, 0, "", state.router.retry_after_seconds());
+      continue;
+    }
+    if (acquired == AcquireResult::kNoMemory) {
+      failure = MakeFailure(503, "gateway_error", "target '" + target + "' does not fit in the memory budget", target);
+      continue;
+    }
+    double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : 600;
+    if (acquired == AcquireResult::kQueued && !WaitForSlot(state, id, target, timeout, failure)) continue;
+    if (!spec.upstream) {
+      failure = MakeFailure(503, "gateway_error", "target '" + target + "' is a local model, not served by this gateway",
+                            target);
+      std::lock_guard<std::mutex> lock(state.mu);
+      state.router.Release(id, target, false, state.Now());
+      continue;
+    }
+    nlohmann::json upstream_body = body;
+    if (!spec.upstream->model.empty()) upstream_body["model"] = spec.upstream->model;
+    auto call = std::make_shared<UpstreamCall>(*spec.upstream, path, upstream_body.dump());
+    int status = call->WaitForHeaders();
+    if (status == 0 || status >= 500 || status == 429) {
+      std::string detail = status == 0 ? call->error() : call->ReadAll();
+      failure = MakeFailure(502, "upstream_error",
+                        status == 0 ? "target '" + target + "' is unreachable: " + detail
+                                    : "target '" + target + "' answered " + std::to_string(status),
+                        target, status, status == 0 ? "" : detail);
+      std::lock_guard<std::mutex> lock(state.mu);
+      state.router.Release(id, target, status != 429, state.Now());
+      continue;
+    }
+    record->id = id;
+    record->target = target;
+    res.set_header("x-ingot-target", target);
+    record->status = status;
+    std::string content_type = call->content_type();
+    if (!stream || status != 200 || content_type.find("text/event-stream") == std::string::npos) {
+      std::string out = call->ReadAll();
+      record->first_byte = state.Now();
+      if (!call->error().empty()) {
+        record->failed = true;
+        record->status = 502;
+        SendFailure(res, route.name, MakeFailure(502, "upstream_error", "target '" + target + "' broke off: " + call->error(), target));
+      } else {
+        if (status == 200) ReadUsage(out, *record);
+        res.status = status;
+        if (status >= 400) res.set_header("x-ingot-error-source", "upstream");
+        res.set_content(out, content_type.empty() ? "application/json" : content_type);
+      }
+      record->Finish();
+      return;
+    }
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [call, record, target](size_t, httplib::DataSink& sink) {
+          std::string chunk;
+          if (call->NextChunk(chunk)) {
+            if (record->first_byte == 0) record->first_byte = record->state->Now();
+            if (!sink.write(chunk.data(), chunk.size())) {
+              call->Cancel();
+              return false;
+            }
+            return true;
+          }
+          std::string error = call->error();
+          if (!error.empty()) {
+            record->failed = true;
+            nlohmann::json event = {{"error", {{"message", "target '" + target + "' failed mid-stream: " + error},
+                                               {"type", "upstream_error"}, {"code", "upstream_error"}, {"target", target}}}};
+            std::string data = "data: " + event.dump() + "\n\n";
+            sink.write(data.data(), data.size());
+          }
+          sink.done();
+          return true;
+        },
+        [call, record](bool success) {
+          if (!success) call->Cancel();
+          record->Finish();
+        });
+    return;
+  }
+  record->status = failure.http_status;
+  SendFailure(res, route.name, failure);
+  record->Finish();
+}
+
+}  // namespace ingot::gateway

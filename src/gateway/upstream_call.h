@@ -1,0 +1,58 @@
+// One request to an OpenAI-compatible upstream, run on its own thread so that the HTTP front can decide what to
+// do once the status line arrives (fall back before the first byte, or stream the body through) and can cancel
+// it when the client goes away (the upstream connection is then closed).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/config.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace ingot::gateway {
+
+class UpstreamCall {
+ public:
+  // Starts POST <base_url><path> with `body` (JSON). The upstream's API key, when set, is sent as a bearer token.
+  UpstreamCall(const UpstreamSpec& upstream, const std::string& path, std::string body);
+  ~UpstreamCall();  // cancels and joins
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Blocks until the status line arrived or the call failed. Returns the HTTP status, or 0 when no response came
+  // (connect error, timeout; see error()).
+  int WaitForHeaders();
+  // Blocks until the next body chunk; false at the end of the body (check error() for a broken stream).
+  bool NextChunk(std::string& chunk);
+  // The whole body (after WaitForHeaders).
+  std::string ReadAll();
+  // Asks the upstream request to stop; the connection is closed at the next chunk.
+  void Cancel();
+
+  std::string content_type() const;
+  std::string error() const;  // empty when the call completed
+
+ private:
+  void Run(UpstreamSpec upstream, std::string path, std::string body);
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool headers_ = false;
+  bool done_ = false;
+  bool cancelled_ = false;
+  int status_ = 0;
+  std::string content_type_;
+  std::string error_;
+  std::deque<std::string> chunks_;
+  httplib::Client* client_ = nullptr;  // while the request runs; stop() closes its socket
+  std::thread thread_;
+};
+
+}  // namespace ingot::gateway
