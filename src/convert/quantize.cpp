@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "gguf/writer.h"
@@ -25,6 +26,8 @@ bool IsFloatInput(DType t) { return t == DType::kF32 || t == DType::kF16 || t ==
 
 // Fails early (before minutes of work) when the output cannot be created.
 Status CheckWritable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return IoError(path + ": cannot write output: is a directory");
   const std::string probe = path + ".tmp";
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {

@@ -70,6 +70,8 @@ TEST(QuantizeCommand, UnwritableOutputAndMissingInput) {
   testing::internal::CaptureStderr();
   std::string err = RunQuantize({kModels + "llama-gqa-f32.gguf", "/nonexistent-dir/z.gguf", "Q8_0"});
   EXPECT_NE(err.find("/nonexistent-dir/z.gguf: cannot write output"), std::string::npos) << err;
+  err = RunQuantize({kModels + "llama-gqa-f32.gguf", INGOT_TEST_TMP, "Q8_0"});
+  EXPECT_NE(err.find("is a directory"), std::string::npos) << err;
   err = RunQuantize({TmpPath("missing.gguf"), TmpPath("z.gguf"), "Q8_0"});
   EXPECT_NE(err.find("missing.gguf"), std::string::npos) << err;
   testing::internal::GetCapturedStderr();
