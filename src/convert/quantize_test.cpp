@@ -133,6 +133,23 @@ TEST(Quantize, SmallMixesFollowLlamaCpp) {
   EXPECT_EQ(*f->GetInt("general.file_type").value(), 14);
 }
 
+TEST(Quantize, EightExpertMoeFollowsLlamaCpp) {
+  // llama.cpp's 8-expert rules: attn_k/attn_v Q8_0, attn_output Q5_K; the router stays F32, experts (3-D) quantize.
+  const std::string out = TmpPath("qwen3moe-q4_k_m.gguf");
+  ThreadPool pool(2);
+  auto summary = QuantizeModel({kModels + "qwen3moe-f32.gguf", out, Mix::kQ4_K_M, false, nullptr}, pool);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::shared_ptr<const gguf::File> f = OpenOrDie(out);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->FindTensor("blk.0.attn_k.weight")->type, DType::kQ8_0);
+  EXPECT_EQ(f->FindTensor("blk.0.attn_v.weight")->type, DType::kQ8_0);
+  EXPECT_EQ(f->FindTensor("blk.0.attn_output.weight")->type, DType::kQ5_K);
+  EXPECT_EQ(f->FindTensor("blk.0.ffn_gate_inp.weight")->type, DType::kF32);
+  EXPECT_EQ(f->FindTensor("blk.0.ffn_down_exps.weight")->type, DType::kQ4_K);
+  EXPECT_EQ(f->FindTensor("blk.1.ffn_down_exps.weight")->type, DType::kQ6_K);  // last eighth of 2 layers
+  EXPECT_TRUE(model::LoadModel(f, pool).ok());
+}
+
 // A file with odd shapes: rows of 96 (not a multiple of 256) and no output.weight (tied embeddings).
 std::string WriteOddModel() {
   gguf::Writer w;
