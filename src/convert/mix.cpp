@@ -22,7 +22,7 @@ constexpr std::array<MixInfo, 7> kMixes = {{
 }};
 
 // Name fragments of weights that llama.cpp never quantizes (small or precision-critical tensors).
-constexpr std::array<std::string_view, 28> kNeverQuantized = {
+constexpr std::string_view kNeverQuantized[] = {
     "_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel", "per_layer_model_proj",
     "ssm_conv1d", "shortconv.conv.weight", "indexer.k_proj.weight", "indexer.q_proj.weight",
     "time_mix_first.weight", "time_mix_w0.weight", "time_mix_w1.weight", "time_mix_w2.weight",
