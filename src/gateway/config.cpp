@@ -80,10 +80,13 @@ Result<std::vector<std::string>> GetStringList(const YAML::Node& node, const std
 }
 
 Status CheckKeys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) {
-  if (!node.IsMap()) return KeyError(path, "expected a mapping");
+  if (!node.IsMap()) return KeyError(path.empty() ? "the file" : path, "expected a mapping");
+  std::set<std::string> seen;
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
-    if (!allowed.count(key)) return KeyError(path.empty() ? key : path + "." + key, "unknown key");
+    std::string key_path = path.empty() ? key : path + "." + key;
+    if (!allowed.count(key)) return KeyError(key_path, "unknown key");
+    if (!seen.insert(key).second) return KeyError(key_path, "set twice");
   }
   return Status::Ok();
 }
@@ -268,6 +271,7 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
     return KeyError("models", "needs at least one model");
   for (const auto& kv : root["models"]) {
     std::string name = kv.first.as<std::string>();
+    if (config.models.count(name)) return KeyError("models." + name, "set twice");
     INGOT_ASSIGN_OR_RETURN(ModelSpec m, ParseModel(name, kv.second, "models." + name));
     config.models[name] = std::move(m);
   }
@@ -276,6 +280,7 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
     for (const auto& kv : root["routes"]) {
       std::string name = kv.first.as<std::string>();
       std::string path = "routes." + name;
+      if (config.routes.count(name)) return KeyError(path, "set twice");
       INGOT_ASSIGN_OR_RETURN(RouteSpec r, ParseRoute(name, kv.second, path));
       INGOT_RETURN_IF_ERROR(CheckTargets(config, r.targets, path + ".targets"));
       INGOT_RETURN_IF_ERROR(CheckTargets(config, r.previous, path + ".previous"));

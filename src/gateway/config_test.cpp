@@ -107,6 +107,11 @@ TEST(GatewayConfig, ErrorsNameTheKeyPath) {
   EXPECT_EQ(ErrorOf("memory_budget: 8 parsecs\nmodels: {a: {upstream: {base_url: 'http://x'}}}"),
             "memory_budget: unknown size unit 'parsecs' (B, KiB, MiB, GiB, KB, MB, GB)");
   EXPECT_NE(ErrorOf("models: [").find("YAML: line"), std::string::npos);
+  EXPECT_EQ(ErrorOf("models: {a: {upstream: {base_url: 'http://x'}}}\nroutes: {r: {targets: [a]}}\nroutes: {}"),
+            "routes: set twice");
+  EXPECT_EQ(ErrorOf("models: {a: {upstream: {base_url: 'http://x'}}, a: {upstream: {base_url: 'http://y'}}}"),
+            "models.a: set twice");
+  EXPECT_EQ(ErrorOf("- a"), "the file: expected a mapping");
 }
 
 TEST(GatewayConfig, ApiKeyFromEnvironment) {

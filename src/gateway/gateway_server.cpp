@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "gateway/gateway_state.h"
 #include "util/log.h"
 
@@ -34,6 +36,19 @@ void GatewayState::SettleLoads() {
   loads.swap(effects.pending_loads);
   for (const std::string& model : loads)
     router.OnModelLoaded(model, Unsupported("local models are not served in-process by the gateway yet"), Now());
+}
+
+void GatewayState::Track(const std::shared_ptr<UpstreamCall>& call) {
+  std::lock_guard<std::mutex> lock(calls_mu);
+  calls.erase(std::remove_if(calls.begin(), calls.end(), [](const auto& c) { return c.expired(); }), calls.end());
+  calls.push_back(call);
+}
+
+void GatewayState::CancelAll() {
+  std::lock_guard<std::mutex> lock(calls_mu);
+  for (const auto& weak : calls) {
+    if (auto call = weak.lock()) call->Cancel();
+  }
 }
 
 namespace {
@@ -128,7 +143,10 @@ Result<int> GatewayServer::Bind() {
 
 void GatewayServer::Run() { state_->http.listen_after_bind(); }
 
-void GatewayServer::Stop() { state_->http.stop(); }
+void GatewayServer::Stop() {
+  state_->CancelAll();
+  state_->http.stop();
+}
 
 void GatewayServer::Apply(GatewayConfig config) {
   std::lock_guard<std::mutex> lock(state_->mu);

@@ -54,7 +54,7 @@ class GatewayTest : public ::testing::Test {
     ASSERT_TRUE(b_.Start().ok());
   }
   void TearDown() override {
-    if (gateway_) {
+    if (gateway_ && thread_.joinable()) {
       gateway_->Stop();
       thread_.join();
     }
@@ -66,6 +66,7 @@ class GatewayTest : public ::testing::Test {
            "  a: {upstream: {base_url: '" + a_.base_url() + "/v1', model: real-a, api_key: sk-up-a}, max_concurrent: 1, max_queue: 0}\n"
            "  b: {upstream: {base_url: '" + b_.base_url() + "'}}\n"
            "  down: {upstream: {base_url: 'http://127.0.0.1:" + std::to_string(ClosedPort()) + "', connect_timeout: 1}}\n"
+           "  slow: {upstream: {base_url: '" + a_.base_url() + "', read_timeout: 0.2}}\n"
            "routes:\n"
            "  chat:\n"
            "    aliases: [default-chat]\n"
@@ -73,7 +74,8 @@ class GatewayTest : public ::testing::Test {
            "    defaults: {chat_template_kwargs: {enable_thinking: false}}\n"
            "    max_tokens: 100\n"
            "  via-down: {targets: [down, b]}\n"
-           "  old: {targets: [b], deprecated: {replacement: chat, sunset: '2026-12-31'}}\n" + extra;
+           "  old: {targets: [b], deprecated: {replacement: chat, sunset: '2026-12-31'}}\n"
+           "  slow-first: {targets: [slow, b]}\n" + extra;
   }
 
   void StartGateway(const std::string& yaml) {
@@ -146,6 +148,28 @@ TEST_F(GatewayTest, FallsBackWhenThePrimaryFailsOrIsDown) {
   EXPECT_EQ(error["target"], "b");
   EXPECT_EQ(error["upstream_status"], 503);
   EXPECT_EQ(error["upstream_body"]["error"]["message"], "b failed on purpose");
+}
+
+TEST_F(GatewayTest, FallsBackOnATimeoutBeforeTheFirstByte) {
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 0, 1.0));
+  auto res = Post(Chat("slow-first"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "b");
+}
+
+TEST_F(GatewayTest, StopEndsStreamsInFlight) {
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 0, 0, 1000, 0.05));
+  std::thread client([&] { Post(Chat("chat", true)); });
+  for (int i = 0; i < 200 && a_.requests().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto start = std::chrono::steady_clock::now();
+  gateway_->Stop();
+  thread_.join();
+  gateway_.reset();
+  client.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(GatewayTest, StreamsThroughAndNeverFallsBackAfterTheFirstByte) {

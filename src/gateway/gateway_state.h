@@ -11,6 +11,7 @@
 
 #include "gateway/gateway_metrics.h"
 #include "gateway/router.h"
+#include "gateway/upstream_call.h"
 
 namespace ingot::gateway {
 
@@ -44,6 +45,9 @@ struct GatewayState {
   double Now() const;
   // Answers pending model loads; call with `mu` held after every router call that may start a model.
   void SettleLoads();
+  // Remembers an upstream call so that CancelAll() (on Stop) can end it.
+  void Track(const std::shared_ptr<UpstreamCall>& call);
+  void CancelAll();
 
   std::mutex mu;
   GatewayMetrics metrics;
@@ -52,6 +56,8 @@ struct GatewayState {
   RequestId next_id = 1;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   httplib::Server http;
+  std::mutex calls_mu;
+  std::vector<std::weak_ptr<UpstreamCall>> calls;  // guarded by calls_mu
 };
 
 // POST handler for the proxied endpoints (`path` is the request path sent upstream).

@@ -166,7 +166,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     for (const std::string& t : targets) specs[t] = state.router.config().models.at(t);
   }
   record->route = route.name;
-  ApplyRouteDefaults(route, body);
+  if (path != "/v1/embeddings") ApplyRouteDefaults(route, body);
   res.set_header("x-ingot-route", route.name);
   if (route.deprecated) {
     res.set_header("Deprecation", "true");
@@ -217,6 +217,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     nlohmann::json upstream_body = body;
     if (!spec.upstream->model.empty()) upstream_body["model"] = spec.upstream->model;
     auto call = std::make_shared<UpstreamCall>(*spec.upstream, path, upstream_body.dump());
+    state.Track(call);
     int status = call->WaitForHeaders();
     if (status == 0 || status >= 500 || status == 429) {
       std::string detail = status == 0 ? call->error() : call->ReadAll();
