@@ -145,7 +145,7 @@ Result<std::string> GetApiKey(const YAML::Node& node, const std::string& path) {
 
 Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& path) {
   INGOT_RETURN_IF_ERROR(CheckKeys(node, path, {"base_url", "api_key", "api_key_env", "api_key_file", "model",
-                                               "connect_timeout", "read_timeout"}));
+                                               "connect_timeout", "read_timeout", "health_path"}));
   UpstreamSpec up;
   if (!node["base_url"]) return KeyError(path + ".base_url", "required");
   INGOT_RETURN_IF_ERROR(Assign(up.base_url, GetString(node["base_url"], path + ".base_url")));
@@ -158,6 +158,8 @@ Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& pa
     INGOT_RETURN_IF_ERROR(Assign(up.connect_timeout_seconds, GetNumber(node["connect_timeout"], path + ".connect_timeout", 0)));
   if (node["read_timeout"])
     INGOT_RETURN_IF_ERROR(Assign(up.read_timeout_seconds, GetNumber(node["read_timeout"], path + ".read_timeout", 0)));
+  if (node["health_path"]) INGOT_RETURN_IF_ERROR(Assign(up.health_path, GetString(node["health_path"], path + ".health_path")));
+  if (up.health_path.empty() || up.health_path[0] != '/') return KeyError(path + ".health_path", "must start with /");
   return up;
 }
 
@@ -245,7 +247,8 @@ Status CheckTargets(const GatewayConfig& config, const std::vector<std::string>&
 
 Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
   INGOT_RETURN_IF_ERROR(CheckKeys(root, "", {"listen", "admin_key", "memory_budget", "idle_ttl", "retry_after",
-                                             "circuit_breaker", "models", "routes", "clients"}));
+                                             "circuit_breaker", "health_interval", "models", "routes",
+                                             "clients"}));
   if (root["listen"]) {
     const YAML::Node& l = root["listen"];
     INGOT_RETURN_IF_ERROR(CheckKeys(l, "listen", {"host", "port"}));
@@ -260,6 +263,8 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
   if (root["memory_budget"]) INGOT_RETURN_IF_ERROR(Assign(config.memory_budget_bytes, GetBytes(root["memory_budget"], "memory_budget")));
   if (root["idle_ttl"]) INGOT_RETURN_IF_ERROR(Assign(config.idle_ttl_seconds, GetNumber(root["idle_ttl"], "idle_ttl", 0)));
   if (root["retry_after"]) INGOT_RETURN_IF_ERROR(Assign(config.retry_after_seconds, GetNumber(root["retry_after"], "retry_after", 1)));
+  if (root["health_interval"])
+    INGOT_RETURN_IF_ERROR(Assign(config.health_interval_seconds, GetNumber(root["health_interval"], "health_interval", 0)));
   if (root["circuit_breaker"]) {
     const YAML::Node& cb = root["circuit_breaker"];
     INGOT_RETURN_IF_ERROR(CheckKeys(cb, "circuit_breaker", {"failures", "open_seconds"}));

@@ -23,6 +23,7 @@ struct UpstreamSpec {
   std::string model;                // the `model` sent upstream; empty: the caller's value is kept
   double connect_timeout_seconds = 5;
   double read_timeout_seconds = 600;  // also the time allowed before the first byte
+  std::string health_path = "/health";  // GET by the active prober (relative to the server root)
 };
 
 // A GGUF file served in-process.
@@ -78,6 +79,7 @@ struct GatewayConfig {
   double retry_after_seconds = 1;    // sent with 429 for a full queue
   double circuit_open_seconds = 30;  // an open circuit half-opens after this
   int32_t circuit_failures = 3;      // consecutive failures that open the circuit
+  double health_interval_seconds = 0;  // active probes of upstreams; 0: passive failure counting only
   std::map<std::string, ModelSpec> models;
   std::map<std::string, RouteSpec> routes;
   std::vector<ClientSpec> clients;   // empty: no authentication

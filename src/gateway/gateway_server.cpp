@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <thread>
 
 #include "gateway/gateway_state.h"
 #include "util/log.h"
@@ -48,6 +49,31 @@ void GatewayState::CancelAll() {
   std::lock_guard<std::mutex> lock(calls_mu);
   for (const auto& weak : calls) {
     if (auto call = weak.lock()) call->Cancel();
+  }
+}
+
+void GatewayState::ProbeLoop() {
+  for (;;) {
+    double interval = 0;
+    std::vector<std::pair<std::string, UpstreamSpec>> upstreams;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      interval = router.config().health_interval_seconds;
+      for (const auto& [name, spec] : router.config().models) {
+        if (spec.upstream) upstreams.emplace_back(name, *spec.upstream);
+      }
+    }
+    auto wait = std::chrono::milliseconds(interval > 0 ? static_cast<int64_t>(interval * 1000) : 1000);
+    {
+      std::unique_lock<std::mutex> lock(probe_mu);
+      if (probe_cv.wait_for(lock, wait, [this] { return stopping; })) return;
+    }
+    if (interval <= 0) continue;
+    for (const auto& [name, upstream] : upstreams) {
+      bool healthy = ProbeUpstream(upstream);
+      std::lock_guard<std::mutex> lock(mu);
+      router.OnProbe(name, healthy, Now());
+    }
   }
 }
 
@@ -141,7 +167,16 @@ Result<int> GatewayServer::Bind() {
   return port;
 }
 
-void GatewayServer::Run() { state_->http.listen_after_bind(); }
+void GatewayServer::Run() {
+  std::thread prober([this] { state_->ProbeLoop(); });
+  state_->http.listen_after_bind();
+  {
+    std::lock_guard<std::mutex> lock(state_->probe_mu);
+    state_->stopping = true;
+  }
+  state_->probe_cv.notify_all();
+  prober.join();
+}
 
 void GatewayServer::Stop() {
   state_->CancelAll();

@@ -159,6 +159,25 @@ TEST_F(GatewayTest, FallsBackOnATimeoutBeforeTheFirstByte) {
   EXPECT_EQ(res->get_header_value("x-ingot-target"), "b");
 }
 
+TEST_F(GatewayTest, ActiveProbesSkipADeadUpstream) {
+  StartGateway("health_interval: 0.05\n" + Yaml());
+  httplib::Client client("127.0.0.1", port_);
+  std::string circuit;
+  for (int i = 0; i < 200 && circuit != "open"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto list = nlohmann::json::parse(client.Get("/v1/models")->body);
+    for (const auto& m : list["data"]) {
+      if (m["id"] == "down") circuit = m["targets"][0]["circuit"];
+    }
+  }
+  EXPECT_EQ(circuit, "open");
+  size_t before = b_.requests().size();
+  auto res = Post(Chat("via-down"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "b");
+  EXPECT_EQ(b_.requests().size(), before + 1);
+}
+
 TEST_F(GatewayTest, StopEndsStreamsInFlight) {
   StartGateway(Yaml());
   a_.SetBehaviour(Behave("a", 0, 0, 1000, 0.05));

@@ -56,6 +56,12 @@ struct GatewayState {
   RequestId next_id = 1;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   httplib::Server http;
+  // The active health prober (runs while the server runs; wakes every health_interval).
+  void ProbeLoop();
+  std::mutex probe_mu;
+  std::condition_variable probe_cv;
+  bool stopping = false;  // guarded by probe_mu
+
   std::mutex calls_mu;
   std::vector<std::weak_ptr<UpstreamCall>> calls;  // guarded by calls_mu
 };

@@ -255,6 +255,22 @@ void Router::Release(RequestId /*id*/, const std::string& model, bool failed, do
   Dispatch(model, state, now);
 }
 
+void Router::OnProbe(const std::string& model, bool healthy, double now) {
+  ModelState& state = models_[model];
+  if (!healthy) {
+    if (state.circuit != CircuitState::kOpen) effects_.Count("circuit_open", model);
+    state.circuit = CircuitState::kOpen;
+    state.open_until = now + config_.circuit_open_seconds;
+    return;
+  }
+  state.consecutive_failures = 0;
+  if (state.circuit != CircuitState::kClosed) {
+    state.circuit = CircuitState::kClosed;
+    state.probe_in_flight = false;
+    effects_.Count("circuit_closed", model);
+  }
+}
+
 void Router::NoteFallback(const std::string& from_model) { effects_.Count("fallback", from_model); }
 
 void Router::OnModelLoaded(const std::string& model, const Status& status, double now) {

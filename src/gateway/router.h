@@ -83,6 +83,8 @@ class Router {
   // The request that held a slot finished. `failed`: the target failed (connect error, 5xx, timeout) and counts
   // towards its circuit breaker; success closes a half-open circuit.
   void Release(RequestId id, const std::string& model, bool failed, double now);
+  // An active health probe's answer: a failed probe opens the circuit, a good one closes it.
+  void OnProbe(const std::string& model, bool healthy, double now);
   // Counts a fallback from one target to the next.
   void NoteFallback(const std::string& from_model);
   // Tokens actually used, added to the client's tpm window.

@@ -80,6 +80,17 @@ TEST(Router, CircuitOpensHalfOpensAndCloses) {
   EXPECT_EQ(fx.Take(), (std::vector<std::string>{"circuit_open a", "circuit_half_open a", "circuit_closed a"}));
 }
 
+TEST(Router, ActiveProbesOpenAndCloseTheCircuit) {
+  RecordingEffects fx;
+  Router router(Config(kRemote), fx);
+  router.OnProbe("a", false, 0);
+  router.OnProbe("a", false, 1);  // already open: counted once
+  EXPECT_EQ(router.Admit("", "chat", 0, 2).targets, (std::vector<std::string>{"b"}));
+  router.OnProbe("a", true, 3);
+  EXPECT_EQ(router.Admit("", "chat", 0, 3).targets, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(fx.Take(), (std::vector<std::string>{"circuit_open a", "circuit_closed a"}));
+}
+
 TEST(Router, AllCircuitsOpenIs503WithRetryAfter) {
   RecordingEffects fx;
   Router router(Config("circuit_breaker: {failures: 1, open_seconds: 30}\n"

@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+
 namespace ingot::gateway {
 namespace {
 
@@ -19,7 +21,24 @@ std::chrono::microseconds Micros(double seconds) {
   return std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
 }
 
+void SetTimeouts(httplib::Client& client, double connect_seconds, double read_seconds) {
+  auto connect = Micros(connect_seconds);
+  auto read = Micros(read_seconds);
+  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
+                                connect.count() % 1000000);
+  client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(read).count(), read.count() % 1000000);
+}
+
 }  // namespace
+
+bool ProbeUpstream(const UpstreamSpec& upstream) {
+  std::string origin, prefix;
+  SplitBaseUrl(upstream.base_url, origin, prefix);
+  httplib::Client client(origin);
+  SetTimeouts(client, std::min(upstream.connect_timeout_seconds, 5.0), std::min(upstream.read_timeout_seconds, 5.0));
+  auto res = client.Get((prefix + upstream.health_path).c_str());
+  return res && res->status < 500;
+}
 
 UpstreamCall::UpstreamCall(const UpstreamSpec& upstream, const std::string& path, std::string body)
     : thread_(&UpstreamCall::Run, this, upstream, path, std::move(body)) {}
@@ -33,11 +52,7 @@ void UpstreamCall::Run(UpstreamSpec upstream, std::string path, std::string body
   std::string origin, prefix;
   SplitBaseUrl(upstream.base_url, origin, prefix);
   httplib::Client client(origin);
-  auto connect = Micros(upstream.connect_timeout_seconds);
-  auto read = Micros(upstream.read_timeout_seconds);
-  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
-                                connect.count() % 1000000);
-  client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(read).count(), read.count() % 1000000);
+  SetTimeouts(client, upstream.connect_timeout_seconds, upstream.read_timeout_seconds);
   client.set_keep_alive(false);
 
   httplib::Request req;

@@ -18,6 +18,9 @@ class Client;
 
 namespace ingot::gateway {
 
+// GET <server root><health_path>: true when the upstream answers below 500 within its timeouts (at most 5 s).
+bool ProbeUpstream(const UpstreamSpec& upstream);
+
 class UpstreamCall {
  public:
   // Starts POST <base_url><path> with `body` (JSON). The upstream's API key, when set, is sent as a bearer token.
