@@ -115,7 +115,8 @@ void FakeUpstream::Handle(const std::string& path, const std::string& body_text,
                                   {"choices", {{{"index", 0}, {"delta", {{"content", "tok" + std::to_string(*sent) + " "}}}}}}};
           data = "data: " + chunk.dump() + "\n\n";
         } else {
-          data = "data: [DONE]\n\n";
+          nlohmann::json usage = {{"object", "chat.completion.chunk"}, {"choices", nlohmann::json::array()}, {"usage", Usage()}};
+          data = "data: " + usage.dump() + "\n\ndata: [DONE]\n\n";
         }
         if (!sink.write(data.data(), data.size())) {
           std::lock_guard<std::mutex> lock(mu_);

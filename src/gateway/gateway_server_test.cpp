@@ -148,6 +148,7 @@ TEST_F(GatewayTest, FallsBackWhenThePrimaryFailsOrIsDown) {
   EXPECT_EQ(error["target"], "b");
   EXPECT_EQ(error["upstream_status"], 503);
   EXPECT_EQ(error["upstream_body"]["error"]["message"], "b failed on purpose");
+  EXPECT_EQ(both->get_header_value("x-ingot-target"), "b");
 }
 
 TEST_F(GatewayTest, FallsBackOnATimeoutBeforeTheFirstByte) {
@@ -200,6 +201,8 @@ TEST_F(GatewayTest, StreamsThroughAndNeverFallsBackAfterTheFirstByte) {
   EXPECT_NE(res->body.find("tok0 "), std::string::npos);
   EXPECT_NE(res->body.find("tok2 "), std::string::npos);
   EXPECT_NE(res->body.find("data: [DONE]"), std::string::npos);
+  httplib::Client client("127.0.0.1", port_);
+  EXPECT_NE(client.Get("/metrics")->body.find("vllm:generation_tokens_total{model_name=\"a\"} 3"), std::string::npos);
 
   a_.SetBehaviour(Behave("a", 0, 0, 3, 0, 1));  // breaks off after one chunk
   auto broken = Post(Chat("chat", true));
@@ -251,6 +254,17 @@ TEST_F(GatewayTest, ClientKeysAndAllowedRoutes) {
   EXPECT_EQ(Post(Chat("old"), "k-app")->status, 403);
   EXPECT_EQ(Post(Chat("chat"), "k-app")->status, 200);
   EXPECT_EQ(Post(Chat("nope"), "k-app")->status, 404);
+}
+
+TEST_F(GatewayTest, RequestsPerMinuteLimit) {
+  StartGateway(Yaml("clients:\n  - {name: app, api_key: k-app, rpm: 2}\n"));
+  EXPECT_EQ(Post(Chat("chat"), "k-app")->status, 200);
+  EXPECT_EQ(Post(Chat("chat"), "k-app")->status, 200);
+  auto over = Post(Chat("chat"), "k-app");
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 429);
+  EXPECT_FALSE(over->get_header_value("Retry-After").empty());
+  EXPECT_EQ(nlohmann::json::parse(over->body)["error"]["type"], "rate_limit_error");
 }
 
 TEST_F(GatewayTest, DeprecatedRouteHeaders) {

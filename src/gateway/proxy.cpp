@@ -73,6 +73,10 @@ struct RequestRecord {
   int status = 0;
   bool failed = false;
   int64_t prompt_tokens = 0, completion_tokens = 0;
+  std::string sse_line;  // a partial SSE line carried between chunks
+
+  // Picks the usage out of `data:` events (the final chunk with stream_options.include_usage).
+  void ScanSse(const std::string& chunk);
 
   void Finish() {
     double now = state->Now();
@@ -91,6 +95,21 @@ struct RequestRecord {
     LogInfo(line.str());
   }
 };
+
+void ReadUsage(const std::string& body, RequestRecord& record);
+
+void RequestRecord::ScanSse(const std::string& chunk) {
+  constexpr size_t kMaxLine = 1 << 20;  // longer lines are not usage events
+  for (char c : chunk) {
+    if (c != '\n') {
+      if (sse_line.size() < kMaxLine) sse_line += c;
+      continue;
+    }
+    if (sse_line.rfind("data: {", 0) == 0 && sse_line.find("\"usage\"") != std::string::npos)
+      ReadUsage(sse_line.substr(6), *this);
+    sse_line.clear();
+  }
+}
 
 void ReadUsage(const std::string& body, RequestRecord& record) {
   nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
@@ -259,6 +278,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
           std::string chunk;
           if (call->NextChunk(chunk)) {
             if (record->first_byte == 0) record->first_byte = record->state->Now();
+            record->ScanSse(chunk);
             if (!sink.write(chunk.data(), chunk.size())) {
               call->Cancel();
               return false;
@@ -283,6 +303,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     return;
   }
   record->status = failure.http_status;
+  if (!failure.target.empty()) res.set_header("x-ingot-target", failure.target);
   SendFailure(res, route.name, failure);
   record->Finish();
 }
