@@ -3,6 +3,7 @@
 
 #include "cli/bench_serve.h"
 #include "cli/commands.h"
+#include "cli/quantize_command.h"
 #include "cli/store_commands.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
@@ -28,12 +29,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", INGOT_VERSION);
   AddVersionCommand(app);
-  ingot::server::AddServeCommand(app);
+  ingot::server::AddServeCommand(app, [](const std::string& model) {
+    return ingot::cli::ResolveModelArgument(model, /*pull_if_missing=*/true);
+  });
   ingot::cli::AddRunCommand(app);
   ingot::cli::AddInspectCommand(app);
   ingot::cli::AddBenchServeCommand(ingot::cli::AddBenchCommand(app));
   ingot::cli::AddStoreCommands(app);
   ingot::cli::AddTemplateCommand(app);
+  ingot::cli::AddQuantizeCommand(app);
   ingot::cli::AddDevCommand(app);
   try {
     app.parse(argc, argv);

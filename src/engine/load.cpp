@@ -7,6 +7,7 @@
 
 #include "engine/batch_engine.h"
 #include "engine/summary.h"
+#include "util/cpu.h"
 
 namespace ingot::engine {
 
@@ -40,6 +41,18 @@ Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
   if (opt.n_seq_max_ctx <= 0) opt.n_seq_max_ctx = std::min(opt.n_ctx, train);
   opt.n_seq_max_ctx = std::min(opt.n_seq_max_ctx, opt.n_ctx);
   if (opt.n_ctx < 16) return InvalidArgument("--ctx-size must be at least 16 tokens");
+
+  // The KV cache is reserved up front: refuse a budget the machine cannot hold instead of dying later.
+  const DType kv_type = opt.kv_type == "f32" ? DType::kF32 : DType::kF16;
+  const double kv_bytes = double(info.kv.BytesPerToken(kv_type)) * double(opt.n_ctx);
+  const MemoryInfo mem = GetMemoryInfo();
+  if (mem.available > 0 && kv_bytes > double(mem.available)) {
+    const int64_t fits = int64_t(double(mem.available) / double(std::max<size_t>(1, info.kv.BytesPerToken(kv_type))));
+    return ResourceExhausted("a KV cache of " + std::to_string(opt.n_ctx) + " tokens needs " +
+                             std::to_string(int64_t(kv_bytes / (1 << 20))) + " MiB but " +
+                             std::to_string(mem.available >> 20) + " MiB of memory is available; use --ctx-size " +
+                             std::to_string(fits / 2 / 256 * 256) + " or less");
+  }
 
   ModelSummary summary = Summarize(*parts.file, info);
   summary.path = options.model_path;

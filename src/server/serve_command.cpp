@@ -16,6 +16,9 @@
 
 #include "chat/template.h"
 #include "engine/load.h"
+#include "gguf/gguf.h"
+#include "store/planner.h"
+#include "store/system.h"
 #include "server/engine_text.h"
 #include "server/http_server.h"
 #include "tokenizer/tokenizer.h"
@@ -27,6 +30,7 @@ namespace {
 struct ServeSettings {
   std::string config_file;
   std::string model;
+  std::string model_arg;  // MODEL as given (a store or catalog name), before resolution to a path
   std::string host = "127.0.0.1";
   int port = 8080;
   int ctx_size = 0;
@@ -95,6 +99,7 @@ Result<std::unique_ptr<ServedModel>> MakeServedModel(const ServeSettings& s, std
   served->id = s.alias.empty() ? path.filename().string() : s.alias;
   served->names = {served->id, s.model, path.filename().string(), path.stem().string()};
   if (!summary.name.empty()) served->names.push_back(summary.name);
+  if (!s.model_arg.empty()) served->names.push_back(s.model_arg);  // the store or catalog name it was given
   served->engine = std::move(engine);
   return served;
 }
@@ -111,6 +116,27 @@ void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port
   std::fflush(stdout);
 }
 
+// Refuses, before anything is reserved, a configuration the machine cannot hold (the planner's numbers, with
+// sliding-window layers counted at full context as the engine allocates them today).
+void CheckMemory(const ServeSettings& s) {
+  auto file = gguf::File::Open(s.model);
+  if (!file.ok()) Fail(file.status().ToString());
+  store::PlanOptions plan_options;
+  plan_options.ctx = s.ctx_size;
+  plan_options.parallel = 1;  // --ctx-size is the total KV budget shared by all requests
+  plan_options.swa_full = true;
+  auto memory = store::DetectMemoryBytes();
+  if (!memory.ok()) return;
+  plan_options.memory = *memory;
+  auto plan = store::PlanMemory(**file, plan_options);
+  if (!plan.ok()) {
+    // An architecture the planner cannot read: the engine's own errors will say why. Bad settings: say so now.
+    if (plan.status().code() == Code::kInvalidArgument) Fail("--ctx-size: " + plan.status().message());
+    return;
+  }
+  if (Status fits = store::CheckFits(*plan); !fits.ok()) Fail(fits.message());
+}
+
 void Serve(ServeSettings s) {
   if (!s.api_key.empty() && !s.api_key_file.empty()) Fail("use either --api-key or --api-key-file, not both");
   if (!s.api_key_file.empty()) {
@@ -123,8 +149,8 @@ void Serve(ServeSettings s) {
   if (!chat::ParseReasoningFormat(s.reasoning_format, &reasoning_format)) {
     Fail("--reasoning-format must be auto, none or deepseek");
   }
-  if (s.model.empty()) Fail("a model file is required (ingot serve MODEL.gguf)");
-  if (!std::filesystem::exists(s.model)) Fail("model file not found: " + s.model);
+  if (s.model.empty()) Fail("a model is required (ingot serve MODEL.gguf, a stored model or a catalog name)");
+  CheckMemory(s);
 
   ServerOptions options;
   options.host = s.host;
@@ -221,7 +247,7 @@ void ApplyConfigFile(CLI::App* cmd, const std::string& path) {
 
 }  // namespace
 
-void AddServeCommand(CLI::App& app) {
+void AddServeCommand(CLI::App& app, ModelResolver resolve_model) {
   auto settings = std::make_shared<ServeSettings>();
   ServeSettings& s = *settings;
   CLI::App* cmd = app.add_subcommand("serve", "Serve a GGUF model over an OpenAI-compatible HTTP API");
@@ -229,7 +255,8 @@ void AddServeCommand(CLI::App& app) {
                   "Read settings from a TOML file: 'name = value' per line, names as the long options "
                   "(flags and environment variables take precedence)")
       ->envname("INGOT_CONFIG")->check(CLI::ExistingFile);
-  cmd->add_option("model", s.model, "GGUF model file")->envname("INGOT_MODEL");
+  cmd->add_option("model", s.model, "GGUF model: a path, a stored model or a catalog name (pulled on first use)")
+      ->envname("INGOT_MODEL");
   cmd->add_option("--host", s.host, "Address to listen on")->envname("INGOT_HOST")->capture_default_str();
   cmd->add_option("--port", s.port, "Port to listen on")->envname("INGOT_PORT")->capture_default_str()
       ->check(CLI::Range(0, 65535));
@@ -260,8 +287,14 @@ void AddServeCommand(CLI::App& app) {
       ->envname("INGOT_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
       ->envname("INGOT_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->callback([settings, cmd] {
+  cmd->callback([settings, cmd, resolve_model] {
     ApplyConfigFile(cmd, settings->config_file);
+    if (!settings->model.empty()) {
+      Result<std::string> path = resolve_model(settings->model);
+      if (!path.ok()) Fail(path.status().ToString());
+      settings->model_arg = settings->model;
+      settings->model = *path;
+    }
     Serve(*settings);
   });
 }

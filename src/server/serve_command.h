@@ -3,9 +3,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "util/status.h"
 
 namespace ingot::server {
 
-void AddServeCommand(CLI::App& app);
+// Turns the MODEL argument (a path, a store name, a catalog name) into a GGUF path; supplied by the binary so
+// that the server does not depend on the command-line layer.
+using ModelResolver = std::function<Result<std::string>(const std::string&)>;
+
+void AddServeCommand(CLI::App& app, ModelResolver resolve_model);
 
 }  // namespace ingot::server
