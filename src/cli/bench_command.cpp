@@ -106,8 +106,8 @@ void Bench(const BenchOptions& o) {
     return;
   }
   std::printf("model: %s (%s, %s params, %s weights), threads %d, kernels %s\n", o.model.c_str(),
-              info.architecture.c_str(), HumanCount(double(info.n_params)).c_str(),
-              HumanBytes(double(info.weight_bytes)).c_str(), pool.size(), isa.c_str());
+              info.architecture.c_str(), FormatCount(double(info.n_params)).c_str(),
+              FormatBytes(double(info.weight_bytes)).c_str(), pool.size(), isa.c_str());
   std::printf("| %-10s | %-22s |\n", "test", "tokens/s");
   std::printf("|------------|------------------------|\n");
   if (o.n_prompt > 0) std::printf("| pp%-8d | %10.2f ± %-9.2f |\n", o.n_prompt, p.mean, p.std);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "util/format.h"
 #include "util/status.h"
 
 namespace ingot::cli {
@@ -21,8 +22,5 @@ struct CommandError {
   std::string message;
 };
 [[noreturn]] void Fail(const Status& status);
-
-std::string HumanBytes(double bytes);
-std::string HumanCount(double n);  // 1.2K, 134.1M, 1.24B
 
 }  // namespace ingot::cli

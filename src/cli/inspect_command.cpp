@@ -28,7 +28,7 @@ void Inspect(const InspectOptions& o) {
   std::shared_ptr<const gguf::File> file(std::move(opened).value());
   auto arch = file->GetString("general.architecture");
   std::printf("file:          %s (GGUF v%u, %s)\n", path->c_str(), file->version(),
-              HumanBytes(double(file->file_size())).c_str());
+              FormatBytes(double(file->file_size())).c_str());
   std::printf("architecture:  %s\n", arch.ok() && arch->has_value() ? (*arch)->c_str() : "(none)");
 
   ThreadPool pool(1);
@@ -38,17 +38,17 @@ void Inspect(const InspectOptions& o) {
   if (model.ok()) {
     const model::ModelInfo& info = (*model)->info();
     std::printf("name:          %s\n", info.name.c_str());
-    std::printf("parameters:    %s", HumanCount(double(info.n_params)).c_str());
-    if (info.n_params_active != info.n_params) std::printf(" (%s active)", HumanCount(double(info.n_params_active)).c_str());
+    std::printf("parameters:    %s", FormatCount(double(info.n_params)).c_str());
+    if (info.n_params_active != info.n_params) std::printf(" (%s active)", FormatCount(double(info.n_params_active)).c_str());
     std::printf("\nlayers:        %d, embedding %d, vocabulary %d\n", info.n_layer, info.n_embd, info.n_vocab);
     std::printf("context:       %d tokens (training)\n", info.n_ctx_train);
   } else {
-    std::printf("parameters:    %s\n", HumanCount(double(n_params)).c_str());
+    std::printf("parameters:    %s\n", FormatCount(double(n_params)).c_str());
     std::printf("runnable:      no: %s\n", model.status().message().c_str());
   }
   std::printf("quantization:  %s; mix:", engine::DominantType(*file).c_str());
   for (const auto& [type, bytes] : engine::WeightBytesByType(*file)) {
-    std::printf(" %s %s", type.c_str(), HumanBytes(double(bytes)).c_str());
+    std::printf(" %s %s", type.c_str(), FormatBytes(double(bytes)).c_str());
   }
   std::printf("\n");
   auto tk = tok::Tokenizer::FromGguf(*file);
@@ -67,8 +67,8 @@ void Inspect(const InspectOptions& o) {
     const int32_t ctx = o.ctx > 0 ? o.ctx : std::min(info.n_ctx_train > 0 ? info.n_ctx_train : 4096, 8192);
     const double kv = double(info.kv.BytesPerToken(DType::kF16)) * ctx;
     std::printf("memory:        weights %s + KV cache %s (f16, %d tokens) = %s\n",
-                HumanBytes(double(info.weight_bytes)).c_str(), HumanBytes(kv).c_str(), ctx,
-                HumanBytes(double(info.weight_bytes) + kv).c_str());
+                FormatBytes(double(info.weight_bytes)).c_str(), FormatBytes(kv).c_str(), ctx,
+                FormatBytes(double(info.weight_bytes) + kv).c_str());
   }
   if (o.metadata) {
     std::printf("\nmetadata (%zu keys):\n", file->metadata().size());
@@ -86,7 +86,7 @@ void Inspect(const InspectOptions& o) {
       std::string dims;
       for (size_t i = 0; i < t.dims.size(); ++i) dims += (i ? " x " : "") + std::to_string(t.dims[i]);
       std::printf("  %-40s %-6s %-22s %s\n", t.name.c_str(), std::string(DTypeName(t.type)).c_str(), dims.c_str(),
-                  HumanBytes(double(t.n_bytes)).c_str());
+                  FormatBytes(double(t.n_bytes)).c_str());
     }
   }
 }

@@ -29,7 +29,7 @@ std::string TensorLine(const convert::TensorReport& r, bool verbose) {
   char buf[256];
   std::snprintf(buf, sizeof(buf), "%-36s %5s -> %-5s %10s -> %-10s", r.name.c_str(),
                 std::string(DTypeName(r.from)).c_str(), std::string(DTypeName(r.to)).c_str(),
-                HumanBytes(double(r.bytes_in)).c_str(), HumanBytes(double(r.bytes_out)).c_str());
+                FormatBytes(double(r.bytes_in)).c_str(), FormatBytes(double(r.bytes_out)).c_str());
   std::string line = buf;
   line.erase(line.find_last_not_of(' ') + 1);
   if (!r.quantized) line += "  (copied)";
@@ -89,7 +89,7 @@ void RunQuantize(const QuantizeArgs& a) {
   for (const auto& t : summary->tensors) quantized += t.quantized ? 1 : 0;
   std::printf("%s: %s, %zu of %zu tensors quantized, %s -> %s, %.2f s with %d threads\n", a.output.c_str(),
               std::string(convert::GetMixInfo(*mix).name).c_str(), quantized, summary->tensors.size(),
-              HumanBytes(double(summary->bytes_in)).c_str(), HumanBytes(double(summary->bytes_out)).c_str(),
+              FormatBytes(double(summary->bytes_in)).c_str(), FormatBytes(double(summary->bytes_out)).c_str(),
               seconds, pool.size());
 }
 

@@ -22,7 +22,6 @@ namespace ingot::cli {
 
 namespace {
 
-using store::FormatBytes;
 
 store::Store OpenStore() {
   auto home = store::Store::DefaultHome();
@@ -40,7 +39,7 @@ store::Catalog LoadCatalogOrFail(const store::Store& s) {
   return std::move(catalog).value();
 }
 
-std::string Params(uint64_t n) { return n == 0 ? "-" : HumanCount(double(n)); }
+std::string Params(uint64_t n) { return n == 0 ? "-" : FormatCount(double(n)); }
 
 struct PullArgs {
   std::string source;

@@ -10,8 +10,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "chat/template.h"
@@ -22,7 +20,9 @@
 #include "server/engine_text.h"
 #include "server/http_server.h"
 #include "tokenizer/tokenizer.h"
+#include "util/format.h"
 #include "util/log.h"
+#include "util/mapped_file.h"
 
 namespace ingot::server {
 namespace {
@@ -53,30 +53,11 @@ struct ServeSettings {
   throw CLI::RuntimeError(1);
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Trim(std::string s) {
   const char* ws = " \t\r\n";
   s.erase(s.find_last_not_of(ws) + 1);
   s.erase(0, s.find_first_not_of(ws));
   return s;
-}
-
-std::string Human(double value, const char* const* units, double step) {
-  int u = 0;
-  while (value >= step && units[u + 1] != nullptr) {
-    value /= step;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f%s" : "%.1f%s", value, units[u]);
-  return buf;
 }
 
 // Builds what the HTTP layer serves around a loaded engine.
@@ -86,7 +67,7 @@ Result<std::unique_ptr<ServedModel>> MakeServedModel(const ServeSettings& s, std
   const tok::Tokenizer& tokenizer = engine->tokenizer();
   std::string source = summary.chat_template;
   if (!s.chat_template_file.empty()) {
-    INGOT_ASSIGN_OR_RETURN(source, ReadFile(s.chat_template_file));
+    INGOT_ASSIGN_OR_RETURN(source, ReadFileToString(s.chat_template_file));
   } else if (source.empty()) {
     LogWarn("serve: the model has no chat template; using ChatML");
     source = chat::DefaultChatMlTemplate();
@@ -105,12 +86,10 @@ Result<std::unique_ptr<ServedModel>> MakeServedModel(const ServeSettings& s, std
 }
 
 void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port) {
-  static const char* kCount[] = {"", "K", "M", "B", "T", nullptr};
-  static const char* kBytes[] = {" B", " KiB", " MiB", " GiB", " TiB", nullptr};
   std::printf("ingot serve: %s (%s, %s, %s params)\n", m.name.c_str(), m.architecture.c_str(), m.quantization.c_str(),
-              Human(static_cast<double>(m.n_params), kCount, 1000).c_str());
+              FormatCount(static_cast<double>(m.n_params)).c_str());
   std::printf("  context %d tokens per request, KV cache %s reserved, %d parallel, %d threads\n", m.n_ctx,
-              Human(static_cast<double>(m.kv_bytes), kBytes, 1024).c_str(), s.parallel, m.threads);
+              FormatBytes(static_cast<double>(m.kv_bytes)).c_str(), s.parallel, m.threads);
   std::printf("  listening on http://%s:%d (OpenAI API under /v1%s%s)\n", s.host.c_str(), port,
               s.api_key.empty() ? "" : ", API key required", s.metrics ? ", /metrics" : "");
   std::fflush(stdout);
@@ -140,7 +119,7 @@ void CheckMemory(const ServeSettings& s) {
 void Serve(ServeSettings s) {
   if (!s.api_key.empty() && !s.api_key_file.empty()) Fail("use either --api-key or --api-key-file, not both");
   if (!s.api_key_file.empty()) {
-    Result<std::string> key = ReadFile(s.api_key_file);
+    Result<std::string> key = ReadFileToString(s.api_key_file);
     if (!key.ok()) Fail(key.status().ToString());
     s.api_key = Trim(*key);
     if (s.api_key.empty()) Fail("--api-key-file " + s.api_key_file + " is empty");
