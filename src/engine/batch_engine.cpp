@@ -428,14 +428,12 @@ Result<std::vector<float>> BatchEngine::RunEmbedding(const std::vector<int32_t>&
   INGOT_RETURN_IF_ERROR(st);
   const size_t E = size_t(parts_.model->info().n_embd);
   std::vector<float> out(E, 0.0f);
-  for (int32_t t = 0; t < n; ++t) {
+  const bool last = options_.pooling == "last";
+  for (int32_t t = last ? n - 1 : 0; t < n; ++t) {
     for (size_t e = 0; e < E; ++e) out[e] += hidden[size_t(t) * E + e];
   }
   double norm = 0.0;
-  for (float& v : out) {
-    v /= float(n);
-    norm += double(v) * double(v);
-  }
+  for (float& v : out) norm += double(v) * double(v);
   const float inv = norm > 0.0 ? float(1.0 / std::sqrt(norm)) : 0.0f;
   for (float& v : out) v *= inv;
   return out;

@@ -18,7 +18,8 @@ namespace {
 const std::string kShared = INGOT_SHARED_DIR;
 const std::string kModel = kShared + "/models/stories260K.gguf";
 
-std::unique_ptr<Engine> MakeEngine(int32_t n_ctx = 1024, int32_t n_parallel = 4, int32_t max_queue = 64) {
+std::unique_ptr<Engine> MakeEngine(int32_t n_ctx = 1024, int32_t n_parallel = 4, int32_t max_queue = 64,
+                                   const std::string& pooling = "mean") {
   EXPECT_TRUE(std::filesystem::exists(kModel)) << "missing " << kModel << ": ../shared must sit beside the repo";
   EngineOptions o;
   o.model_path = kModel;
@@ -26,6 +27,7 @@ std::unique_ptr<Engine> MakeEngine(int32_t n_ctx = 1024, int32_t n_parallel = 4,
   o.n_parallel = n_parallel;
   o.n_threads = 2;
   o.max_queue = max_queue;
+  o.pooling = pooling;
   auto e = LoadEngine(o);
   EXPECT_TRUE(e.ok()) << e.status().ToString();
   return e.ok() ? std::move(e).value() : nullptr;
@@ -161,14 +163,23 @@ TEST(EngineTest, RefusesBadRequests) {
             Code::kInvalidArgument);
 }
 
-TEST(EngineTest, EmbeddingIsNormalized) {
-  auto e = MakeEngine();
-  ASSERT_TRUE(e);
-  auto v = e->Embed(e->tokenizer().Encode("hello world", true, false));
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
-  double n = 0;
-  for (float x : *v) n += double(x) * x;
-  EXPECT_NEAR(n, 1.0, 1e-4);
+TEST(EngineTest, EmbeddingIsNormalizedForEachPooling) {
+  std::vector<std::vector<float>> results;
+  for (const char* pooling : {"mean", "last"}) {
+    auto e = MakeEngine(1024, 4, 64, pooling);
+    ASSERT_TRUE(e);
+    auto v = e->Embed(e->tokenizer().Encode("hello world", true, false));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    double n = 0;
+    for (float x : *v) n += double(x) * x;
+    EXPECT_NEAR(n, 1.0, 1e-4) << pooling;
+    results.push_back(*v);
+  }
+  EXPECT_NE(results[0], results[1]);
+  EngineOptions bad;
+  bad.model_path = kModel;
+  bad.pooling = "max";
+  EXPECT_EQ(LoadEngine(bad).status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

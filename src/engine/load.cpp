@@ -22,6 +22,9 @@ Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
     return InvalidArgument("unsupported KV cache type '" + options.kv_type + "' (supported: f16, f32)");
   }
   if (options.n_parallel < 1) return InvalidArgument("--parallel must be at least 1");
+  if (options.pooling != "mean" && options.pooling != "last") {
+    return InvalidArgument("unsupported pooling '" + options.pooling + "' (supported: mean, last)");
+  }
   if (options.n_batch < 1) return InvalidArgument("--batch-size must be at least 1");
   INGOT_ASSIGN_OR_RETURN(auto file, gguf::File::Open(options.model_path));
   EngineParts parts;

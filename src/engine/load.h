@@ -20,6 +20,7 @@ struct EngineOptions {
   int32_t max_queue = 64;     // waiting requests beyond which Submit fails with kUnavailable
   int32_t n_batch = 512;      // max tokens per forward pass (chunked prefill)
   std::string kv_type = "f16";  // f16 | f32
+  std::string pooling = "mean"; // embeddings: mean | last (last token's hidden state, for causal embedders)
 };
 
 Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options);

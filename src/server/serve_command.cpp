@@ -44,6 +44,7 @@ struct ServeSettings {
   bool metrics = false;
   int max_queue = 64;
   double timeout = 600;
+  std::string pooling = "mean";
   size_t max_body_mb = 8;
 };
 
@@ -181,6 +182,7 @@ void Serve(ServeSettings s) {
   engine_options.n_parallel = s.parallel;
   engine_options.n_threads = s.threads;
   engine_options.max_queue = s.max_queue;
+  engine_options.pooling = s.pooling;
   Result<std::unique_ptr<engine::Engine>> engine = engine::LoadEngine(engine_options);
   Result<std::unique_ptr<ServedModel>> served =
       engine.ok() ? MakeServedModel(s, std::move(engine).value()) : Result<std::unique_ptr<ServedModel>>(engine.status());
@@ -264,6 +266,8 @@ void AddServeCommand(CLI::App& app, ModelResolver resolve_model) {
       ->envname("INGOT_MAX_QUEUE")->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--timeout", s.timeout, "Per-request time limit in seconds (0: none)")
       ->envname("INGOT_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--pooling", s.pooling, "Embedding pooling: mean over the input's tokens, or the last token's")
+      ->envname("INGOT_POOLING")->capture_default_str()->check(CLI::IsMember({"mean", "last"}));
   cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
       ->envname("INGOT_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->callback([settings, cmd, resolve_model] {
