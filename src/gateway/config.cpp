@@ -247,8 +247,8 @@ Status CheckTargets(const GatewayConfig& config, const std::vector<std::string>&
 
 Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
   INGOT_RETURN_IF_ERROR(CheckKeys(root, "", {"listen", "admin_key", "memory_budget", "idle_ttl", "retry_after",
-                                             "circuit_breaker", "health_interval", "models", "routes",
-                                             "clients"}));
+                                             "circuit_breaker", "health_interval", "local_binary",
+                                             "load_timeout", "models", "routes", "clients"}));
   if (root["listen"]) {
     const YAML::Node& l = root["listen"];
     INGOT_RETURN_IF_ERROR(CheckKeys(l, "listen", {"host", "port"}));
@@ -263,6 +263,9 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
   if (root["memory_budget"]) INGOT_RETURN_IF_ERROR(Assign(config.memory_budget_bytes, GetBytes(root["memory_budget"], "memory_budget")));
   if (root["idle_ttl"]) INGOT_RETURN_IF_ERROR(Assign(config.idle_ttl_seconds, GetNumber(root["idle_ttl"], "idle_ttl", 0)));
   if (root["retry_after"]) INGOT_RETURN_IF_ERROR(Assign(config.retry_after_seconds, GetNumber(root["retry_after"], "retry_after", 1)));
+  if (root["local_binary"]) INGOT_RETURN_IF_ERROR(Assign(config.local_binary, GetString(root["local_binary"], "local_binary")));
+  if (root["load_timeout"])
+    INGOT_RETURN_IF_ERROR(Assign(config.load_timeout_seconds, GetNumber(root["load_timeout"], "load_timeout", 0)));
   if (root["health_interval"])
     INGOT_RETURN_IF_ERROR(Assign(config.health_interval_seconds, GetNumber(root["health_interval"], "health_interval", 0)));
   if (root["circuit_breaker"]) {

@@ -79,6 +79,8 @@ struct GatewayConfig {
   double retry_after_seconds = 1;    // sent with 429 for a full queue
   double circuit_open_seconds = 30;  // an open circuit half-opens after this
   int32_t circuit_failures = 3;      // consecutive failures that open the circuit
+  std::string local_binary;           // runs `serve` for local models; empty: this executable
+  double load_timeout_seconds = 600;  // a local model not ready by then fails its waiting requests
   double health_interval_seconds = 0;  // active probes of upstreams; 0: passive failure counting only
   std::map<std::string, ModelSpec> models;
   std::map<std::string, RouteSpec> routes;

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--chunks", b.stream_chunks, "content chunks per stream");
   app.add_option("--chunk-delay", b.chunk_delay_seconds, "seconds between stream chunks");
   app.add_option("--break-after", b.break_after_chunks, "close streams after this many chunks");
+  app.allow_extras();  // so that it can stand in for `ingot serve MODEL --host ... --alias ...` in tests
   CLI11_PARSE(app, argc, argv);
 
   sigset_t signals;

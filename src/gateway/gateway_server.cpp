@@ -33,10 +33,68 @@ double GatewayState::Now() const {
 }
 
 void GatewayState::SettleLoads() {
-  std::vector<std::string> loads;
+  std::vector<std::string> stops, loads;
+  stops.swap(effects.pending_stops);
   loads.swap(effects.pending_loads);
-  for (const std::string& model : loads)
-    router.OnModelLoaded(model, Unsupported("local models are not served in-process by the gateway yet"), Now());
+  for (const std::string& model : stops) {
+    auto it = locals.find(model);
+    if (it == locals.end()) continue;
+    LogInfo("gateway: unloading " + model);
+    workers.emplace_back([process = std::move(it->second)]() mutable { process.reset(); });
+    locals.erase(it);
+  }
+  for (const std::string& model : loads) {
+    auto spec = router.config().models.find(model);
+    if (spec == router.config().models.end()) continue;
+    LogInfo("gateway: loading " + model);
+    workers.emplace_back([this, spec = spec->second, binary = router.config().local_binary,
+                          timeout = router.config().load_timeout_seconds] {
+      auto start = std::chrono::steady_clock::now();
+      Result<std::unique_ptr<LocalProcess>> process = LocalProcess::Spawn(binary, spec);
+      Status status = process.ok() ? (*process)->WaitReady(timeout, cancel_loads) : process.status();
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::unique_ptr<LocalProcess> failed;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (status.ok()) {
+          locals[spec.name] = std::move(process).value();
+        } else if (process.ok()) {
+          failed = std::move(process).value();
+        }
+        router.OnModelLoaded(spec.name, status, Now());
+      }
+      if (status.ok()) {
+        metrics.CountEvent("load_seconds", spec.name);
+        LogInfo("gateway: " + spec.name + " ready in " + std::to_string(seconds) + " s");
+      } else {
+        LogError("gateway: loading " + spec.name + " failed: " + status.ToString());
+      }
+    });
+  }
+}
+
+bool GatewayState::LocalUpstream(const std::string& model, UpstreamSpec& upstream) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = locals.find(model);
+  if (it == locals.end()) return false;
+  upstream = it->second->Upstream();
+  return true;
+}
+
+void GatewayState::ShutdownLocals() {
+  cancel_loads = true;
+  std::vector<std::thread> running;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    running.swap(workers);
+  }
+  for (std::thread& t : running) t.join();
+  std::map<std::string, std::unique_ptr<LocalProcess>> processes;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    processes.swap(locals);
+  }
+  processes.clear();
 }
 
 void GatewayState::Track(const std::shared_ptr<UpstreamCall>& call) {
@@ -63,10 +121,15 @@ void GatewayState::ProbeLoop() {
         if (spec.upstream) upstreams.emplace_back(name, *spec.upstream);
       }
     }
-    auto wait = std::chrono::milliseconds(interval > 0 ? static_cast<int64_t>(interval * 1000) : 1000);
+    auto wait = std::chrono::milliseconds(interval > 0 ? static_cast<int64_t>(std::min(interval, 1.0) * 1000) : 250);
     {
       std::unique_lock<std::mutex> lock(probe_mu);
       if (probe_cv.wait_for(lock, wait, [this] { return stopping; })) return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      router.Tick(Now());
+      SettleLoads();
     }
     if (interval <= 0) continue;
     for (const auto& [name, upstream] : upstreams) {
@@ -168,24 +231,32 @@ Result<int> GatewayServer::Bind() {
 }
 
 void GatewayServer::Run() {
+  state_->run_phase = 1;
   std::thread prober([this] { state_->ProbeLoop(); });
-  state_->http.listen_after_bind();
+  if (!state_->stop_requested) state_->http.listen_after_bind();
   {
     std::lock_guard<std::mutex> lock(state_->probe_mu);
     state_->stopping = true;
   }
   state_->probe_cv.notify_all();
   prober.join();
+  state_->ShutdownLocals();
+  state_->run_phase = 2;
 }
 
 void GatewayServer::Stop() {
-  state_->CancelAll();
-  state_->http.stop();
+  GatewayState& st = *state_;
+  st.stop_requested = true;
+  st.CancelAll();
+  // httplib's stop() is a no-op until listening began: wait for that when Run() is on its way there.
+  while (st.run_phase == 1 && !st.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  st.http.stop();
 }
 
 void GatewayServer::Apply(GatewayConfig config) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->router.Reconfigure(config);
+  state_->SettleLoads();
 }
 
 Status GatewayServer::Reload(const std::string& path) {

@@ -317,5 +317,60 @@ TEST_F(GatewayTest, ReloadKeepsTheOldConfigWhenTheNewOneIsInvalid) {
   EXPECT_EQ(Post(Chat("chat"))->status, 404);
 }
 
+// Local models run as child `serve` processes; ingot_fake_upstream stands in for `ingot serve`.
+std::string LocalYaml(const std::string& binary, const std::string& extra = "") {
+  return "listen: {host: 127.0.0.1, port: 0}\n"
+         "local_binary: " + binary + "\n"
+         "memory_budget: 1000\n"
+         "load_timeout: 10\n"
+         "models:\n"
+         "  l1: {local: {path: /models/one.gguf, ctx: 512}, memory: 600}\n"
+         "  l2: {local: {path: /models/two.gguf}, memory: 600, ttl: 0.3}\n" + extra;
+}
+
+std::string StateOf(int port, const std::string& model) {
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/v1/models");
+  if (!res) return "";
+  nlohmann::json list = nlohmann::json::parse(res->body);
+  for (const auto& m : list["data"]) {
+    if (m["id"] == model) return m["targets"][0]["state"];
+  }
+  return "";
+}
+
+TEST_F(GatewayTest, LocalModelsLoadOnDemandEvictAndUnloadWhenIdle) {
+  StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM));
+  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
+  auto first = Post(Chat("l1"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(first->get_header_value("x-ingot-target"), "l1");
+  EXPECT_NE(first->body.find("\"model\":\"l1\""), std::string::npos);  // the alias the child serves
+  EXPECT_EQ(StateOf(port_, "l1"), "loaded");
+
+  auto second = Post(Chat("l2", true));  // 600 + 600 > 1000: l1 (idle) is evicted
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_NE(second->body.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
+
+  std::string state;  // l2's ttl is 0.3 s after last use
+  for (int i = 0; i < 300 && state != "unloaded"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    state = StateOf(port_, "l2");
+  }
+  EXPECT_EQ(state, "unloaded");
+}
+
+TEST_F(GatewayTest, LocalModelThatFailsToStartAnswers503) {
+  StartGateway(LocalYaml("/bin/false"));
+  auto res = Post(Chat("l1"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_NE(res->body.find("exited during loading"), std::string::npos) << res->body;
+  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
+}
+
 }  // namespace
 }  // namespace ingot::gateway

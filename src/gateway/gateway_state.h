@@ -4,24 +4,27 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <thread>
 #include <mutex>
 
 #include "gateway/gateway_metrics.h"
+#include "gateway/local_process.h"
 #include "gateway/router.h"
 #include "gateway/upstream_call.h"
 
 namespace ingot::gateway {
 
-// The router's effects: wakes queued requests and counts events. Local models are not served in-process yet, so
-// a start request is answered (after the router call returns) with a failed load.
+// The router's effects: wakes queued requests and counts events; model starts and stops are queued here and
+// carried out by GatewayState::SettleLoads once the router call has returned.
 class FrontEffects : public RouterEffects {
  public:
   explicit FrontEffects(GatewayMetrics& metrics) : metrics_(metrics) {}
   void StartModel(const std::string& model) override { pending_loads.push_back(model); }
-  void StopModel(const std::string&) override {}
+  void StopModel(const std::string& model) override { pending_stops.push_back(model); }
   void Wake(RequestId id) override;
   void Fail(RequestId id, const Status& status) override;
   void Count(const std::string& event, const std::string& model) override { metrics_.CountEvent(event, model); }
@@ -33,6 +36,7 @@ class FrontEffects : public RouterEffects {
   };
   std::map<RequestId, Waiter> waiters;     // guarded by GatewayState::mu
   std::vector<std::string> pending_loads;  // guarded by GatewayState::mu
+  std::vector<std::string> pending_stops;  // guarded by GatewayState::mu
   std::condition_variable cv;
 
  private:
@@ -43,8 +47,13 @@ struct GatewayState {
   explicit GatewayState(GatewayConfig config);
 
   double Now() const;
-  // Answers pending model loads; call with `mu` held after every router call that may start a model.
+  // Starts and stops the local model processes the router asked for (on background threads); call with `mu`
+  // held after every router call that may start or stop a model.
   void SettleLoads();
+  // The upstream a local model's process serves on; false when it is not running.
+  bool LocalUpstream(const std::string& model, UpstreamSpec& upstream);
+  // Ends loads in progress and stops every local model process (after the HTTP server stopped).
+  void ShutdownLocals();
   // Remembers an upstream call so that CancelAll() (on Stop) can end it.
   void Track(const std::shared_ptr<UpstreamCall>& call);
   void CancelAll();
@@ -56,11 +65,17 @@ struct GatewayState {
   RequestId next_id = 1;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   httplib::Server http;
+  std::atomic<int> run_phase{0};         // 0: Run() not called, 1: running, 2: returned
+  std::atomic<bool> stop_requested{false};
   // The active health prober (runs while the server runs; wakes every health_interval).
   void ProbeLoop();
   std::mutex probe_mu;
   std::condition_variable probe_cv;
   bool stopping = false;  // guarded by probe_mu
+
+  std::map<std::string, std::unique_ptr<LocalProcess>> locals;  // running local models, guarded by mu
+  std::vector<std::thread> workers;                               // loads and stops, guarded by mu
+  std::atomic<bool> cancel_loads{false};
 
   std::mutex calls_mu;
   std::vector<std::weak_ptr<UpstreamCall>> calls;  // guarded by calls_mu

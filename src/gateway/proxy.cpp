@@ -171,6 +171,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
   RouteSpec route;
   std::vector<std::string> targets;
   std::map<std::string, ModelSpec> specs;
+  double load_timeout = 0;
   {
     std::lock_guard<std::mutex> lock(state.mu);
     Admission admission = state.router.Admit(record->api_key, model, estimate, record->start);
@@ -182,6 +183,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     }
     route = *admission.route;
     targets = admission.targets;
+    load_timeout = state.router.config().load_timeout_seconds;
     for (const std::string& t : targets) specs[t] = state.router.config().models.at(t);
   }
   record->route = route.name;
@@ -224,18 +226,20 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       failure = MakeFailure(503, "gateway_error", "target '" + target + "' does not fit in the memory budget", target);
       continue;
     }
-    double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : 600;
+    double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : load_timeout;
     if (acquired == AcquireResult::kQueued && !WaitForSlot(state, id, target, timeout, failure)) continue;
-    if (!spec.upstream) {
-      failure = MakeFailure(503, "gateway_error", "target '" + target + "' is a local model, not served by this gateway",
-                            target);
+    UpstreamSpec upstream;
+    if (spec.upstream) {
+      upstream = *spec.upstream;
+    } else if (!state.LocalUpstream(target, upstream)) {
+      failure = MakeFailure(503, "gateway_error", "local model '" + target + "' was unloaded", target);
       std::lock_guard<std::mutex> lock(state.mu);
       state.router.Release(id, target, false, state.Now());
       continue;
     }
     nlohmann::json upstream_body = body;
-    if (!spec.upstream->model.empty()) upstream_body["model"] = spec.upstream->model;
-    auto call = std::make_shared<UpstreamCall>(*spec.upstream, path, upstream_body.dump());
+    if (!upstream.model.empty()) upstream_body["model"] = upstream.model;
+    auto call = std::make_shared<UpstreamCall>(upstream, path, upstream_body.dump());
     state.Track(call);
     int status = call->WaitForHeaders();
     if (status == 0 || status >= 500 || status == 429) {
