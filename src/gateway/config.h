@@ -40,7 +40,7 @@ struct ModelSpec {
   std::optional<LocalSpec> local;
   int32_t max_concurrent = 0;       // requests in flight at once; 0: unlimited
   int32_t max_queue = 64;           // requests waiting beyond max_concurrent; beyond it 429
-  uint64_t memory_bytes = 0;        // local models: resident size (the planner's weights + KV when 0)
+  uint64_t memory_bytes = 0;        // local models: resident size (0: from the planner, see planned_memory.h)
   bool pinned = false;              // never evicted nor unloaded on idle
   double ttl_seconds = -1;          // idle unload after last use; < 0: the global idle_ttl
 };

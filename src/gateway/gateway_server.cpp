@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "gateway/gateway_state.h"
+#include "gateway/planned_memory.h"
 #include "util/log.h"
 
 namespace ingot::gateway {
@@ -156,6 +157,7 @@ nlohmann::json ModelsList(GatewayState& state) {
                          {"state", LoadStateName(s.load)},
                          {"circuit", CircuitName(s.circuit)},
                          {"in_flight", s.in_flight},
+                         {"memory_bytes", config.models.at(t).memory_bytes},
                          {"queued", s.queued}});
     }
     nlohmann::json entry = {{"id", name},          {"object", "model"},       {"created", 0},
@@ -187,7 +189,17 @@ std::string RenderMetrics(GatewayState& state) {
 
 }  // namespace
 
-GatewayServer::GatewayServer(GatewayConfig config) : state_(std::make_unique<GatewayState>(std::move(config))) {
+namespace {
+
+GatewayConfig Planned(GatewayConfig config) {
+  FillPlannedMemory(config);
+  return config;
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(GatewayConfig config)
+    : state_(std::make_unique<GatewayState>(Planned(std::move(config)))) {
   GatewayState& st = *state_;
   for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
     std::string upstream_path = path;
@@ -254,6 +266,7 @@ void GatewayServer::Stop() {
 }
 
 void GatewayServer::Apply(GatewayConfig config) {
+  FillPlannedMemory(config);
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->router.Reconfigure(config);
   state_->SettleLoads();

@@ -363,6 +363,16 @@ TEST_F(GatewayTest, LocalModelsLoadOnDemandEvictAndUnloadWhenIdle) {
   EXPECT_EQ(state, "unloaded");
 }
 
+TEST_F(GatewayTest, LocalModelMemoryComesFromThePlanner) {
+  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
+  StartGateway("listen: {port: 0}\nmodels: {s: {local: {path: '" + model + "', ctx: 256}}}\n");
+  httplib::Client client("127.0.0.1", port_);
+  nlohmann::json list = nlohmann::json::parse(client.Get("/v1/models")->body);
+  ASSERT_EQ(list["data"].size(), 1u);
+  uint64_t bytes = list["data"][0]["targets"][0]["memory_bytes"];
+  EXPECT_GT(bytes, 1000000u);  // ~1 MiB of weights plus the planner's fixed 64 MiB runtime estimate
+}
+
 TEST_F(GatewayTest, LocalModelThatFailsToStartAnswers503) {
   StartGateway(LocalYaml("/bin/false"));
   auto res = Post(Chat("l1"));
