@@ -1,4 +1,5 @@
-// Attention, reference path. With an F16 cache the query and the softmax weights are rounded to F16 before their
+// Attention over the paged cache (two passes: scores, then softmax-weighted values; dot products and
+// accumulations in kernels/vec.h). With an F16 cache the query and the softmax weights are rounded to F16 before their
 // dot products, as llama.cpp's (non flash-attention) CPU path does, so that logits agree with it closely.
 #include "ops/attention.h"
 
@@ -6,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/vec.h"
 #include "util/fp16.h"
 
 namespace ingot::ops {
@@ -41,14 +43,8 @@ void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const Attent
   float max_score = -std::numeric_limits<float>::infinity();
   for (int32_t j = 0; j < n; ++j) {
     const uint8_t* row = TokenRow(kv.k, kv, p.kv_begin + j, kvh, dk);
-    float s = 0.0f;
-    if (f16) {
-      const uint16_t* kr = reinterpret_cast<const uint16_t*>(row);
-      for (int32_t d = 0; d < dk; ++d) s += qr[d] * F16ToF32(kr[d]);
-    } else {
-      const float* kr = reinterpret_cast<const float*>(row);
-      for (int32_t d = 0; d < dk; ++d) s += qr[d] * kr[d];
-    }
+    float s = f16 ? kernels::DotF16F32(reinterpret_cast<const uint16_t*>(row), qr, size_t(dk))
+                  : kernels::DotF32(reinterpret_cast<const float*>(row), qr, size_t(dk));
     s *= p.scale;
     if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
     scratch[j] = s;
@@ -68,11 +64,9 @@ void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const Attent
     if (f16) w = RoundF16(w);
     const uint8_t* row = TokenRow(kv.v, kv, p.kv_begin + j, kvh, dv);
     if (f16) {
-      const uint16_t* vr = reinterpret_cast<const uint16_t*>(row);
-      for (int32_t d = 0; d < dv; ++d) out[d] += w * F16ToF32(vr[d]);
+      kernels::AxpyF16(w, reinterpret_cast<const uint16_t*>(row), out, size_t(dv));
     } else {
-      const float* vr = reinterpret_cast<const float*>(row);
-      for (int32_t d = 0; d < dv; ++d) out[d] += w * vr[d];
+      kernels::AxpyF32(w, reinterpret_cast<const float*>(row), out, size_t(dv));
     }
   }
 }
