@@ -51,6 +51,8 @@ Result<int> FakeUpstream::Start(int port) {
   port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1") : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
   if (port_ <= 0) return Unavailable("fake upstream: cannot listen on 127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() is a no-op until the listen loop runs, so a Stop() right after Start() needs it running.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
 }
 

@@ -317,6 +317,24 @@ TEST_F(GatewayTest, ReloadKeepsTheOldConfigWhenTheNewOneIsInvalid) {
   EXPECT_EQ(Post(Chat("chat"))->status, 404);
 }
 
+TEST_F(GatewayTest, RequestsInFlightFinishOnTheOldConfig) {
+  std::filesystem::create_directories(INGOT_TEST_TMP);
+  std::string path = std::string(INGOT_TEST_TMP) + "/gateway_inflight.yaml";
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 0, 0.3));
+  int status = 0;
+  std::thread slow([&] {
+    auto res = Post(Chat("chat"));
+    status = res ? res->status : -1;
+  });
+  for (int i = 0; i < 200 && a_.requests().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::ofstream(path) << "models: {b: {upstream: {base_url: '" + b_.base_url() + "'}}}\n";
+  ASSERT_TRUE(gateway_->Reload(path).ok());
+  EXPECT_EQ(Post(Chat("chat"))->status, 404);
+  slow.join();
+  EXPECT_EQ(status, 200);
+}
+
 // Local models run as child `serve` processes; ingot_fake_upstream stands in for `ingot serve`.
 std::string LocalYaml(const std::string& binary, const std::string& extra = "") {
   return "listen: {host: 127.0.0.1, port: 0}\n"
