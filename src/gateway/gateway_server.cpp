@@ -218,6 +218,32 @@ GatewayServer::GatewayServer(GatewayConfig config)
   st.http.Get("/metrics", [&st](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(st), "text/plain; version=0.0.4");
   });
+  auto admin = [&st](const std::string& action) {
+    return [&st, action](const httplib::Request& req, httplib::Response& res) {
+      std::string key;
+      Status status;
+      {
+        std::lock_guard<std::mutex> lock(st.mu);
+        key = st.router.config().admin_key;
+      }
+      if (key.empty()) return SendError(res, 404, "not_found_error", "the admin API is off (no admin_key)");
+      if (req.get_header_value("Authorization") != "Bearer " + key)
+        return SendError(res, 401, "authentication_error", "invalid admin key");
+      std::string model = req.matches[1];
+      {
+        std::lock_guard<std::mutex> lock(st.mu);
+        status = action == "load" ? st.router.RequestLoad(model, st.Now()) : st.router.RequestUnload(model);
+        st.SettleLoads();
+      }
+      if (!status.ok()) {
+        int http = status.code() == Code::kNotFound ? 404 : status.code() == Code::kUnavailable ? 409 : 400;
+        return SendError(res, http, "gateway_error", status.message());
+      }
+      res.set_content(nlohmann::json({{"model", model}, {"action", action}, {"ok", true}}).dump(), "application/json");
+    };
+  };
+  st.http.Post(R"(/admin/models/([^/]+)/load)", admin("load"));
+  st.http.Post(R"(/admin/models/([^/]+)/unload)", admin("unload"));
   st.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SendError(res, 404, "not_found_error", "no route for " + req.path);
   });

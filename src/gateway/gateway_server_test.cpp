@@ -391,6 +391,23 @@ TEST_F(GatewayTest, LocalModelMemoryComesFromThePlanner) {
   EXPECT_GT(bytes, 1000000u);  // ~1 MiB of weights plus the planner's fixed 64 MiB runtime estimate
 }
 
+TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
+  StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM, "admin_key: adm\n"));
+  httplib::Client client("127.0.0.1", port_);
+  EXPECT_EQ(client.Post("/admin/models/l1/load", "", "application/json")->status, 401);
+  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
+  EXPECT_EQ(client.Post("/admin/models/nope/load", admin, "", "application/json")->status, 404);
+  EXPECT_EQ(client.Post("/admin/models/l1/load", admin, "", "application/json")->status, 200);
+  std::string state;
+  for (int i = 0; i < 300 && state != "loaded"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    state = StateOf(port_, "l1");
+  }
+  EXPECT_EQ(state, "loaded");
+  EXPECT_EQ(client.Post("/admin/models/l1/unload", admin, "", "application/json")->status, 200);
+  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
+}
+
 TEST_F(GatewayTest, LocalModelThatFailsToStartAnswers503) {
   StartGateway(LocalYaml("/bin/false"));
   auto res = Post(Chat("l1"));

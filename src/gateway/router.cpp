@@ -230,6 +230,30 @@ void Router::Dispatch(const std::string& model, ModelState& state, double now) {
   }
 }
 
+Status Router::RequestLoad(const std::string& model, double now) {
+  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!IsLocal(model)) return Unsupported("'" + model + "' is an upstream; only local models load");
+  ModelState& state = models_[model];
+  if (state.load != LoadState::kUnloaded) return Status::Ok();
+  if (!MakeRoom(model)) return ResourceExhausted("'" + model + "' does not fit in the memory budget now");
+  state.load = LoadState::kLoading;
+  state.last_used = now;
+  effects_.Count("load", model);
+  effects_.StartModel(model);
+  return Status::Ok();
+}
+
+Status Router::RequestUnload(const std::string& model) {
+  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!IsLocal(model)) return Unsupported("'" + model + "' is an upstream; only local models unload");
+  ModelState& state = models_[model];
+  if (state.load == LoadState::kUnloaded) return Status::Ok();
+  if (state.load == LoadState::kLoading || state.in_flight > 0 || !state.queue.empty())
+    return Unavailable("'" + model + "' is busy");
+  Unload(model, state);
+  return Status::Ok();
+}
+
 void Router::Release(RequestId /*id*/, const std::string& model, bool failed, double now) {
   auto it = models_.find(model);
   if (it == models_.end()) return;

@@ -92,6 +92,12 @@ class Router {
   // The client finished a request (frees its concurrency slot).
   void ClientDone(const std::string& api_key);
 
+  // Admin: loads a local model now (evicting idle ones as needed). Not-found / unsupported for other models,
+  // resource-exhausted when it cannot fit; ok when it is already loaded or loading.
+  ingot::Status RequestLoad(const std::string& model, double now);
+  // Admin: unloads an idle local model. Unavailable while it has requests in flight or queued.
+  ingot::Status RequestUnload(const std::string& model);
+
   void OnModelLoaded(const std::string& model, const Status& status, double now);
   // Idle TTL: unloads local models unused for their ttl with nothing in flight or queued.
   void Tick(double now);

@@ -203,6 +203,22 @@ TEST(Router, IdleTtlCountsFromLastUseWithNothingInFlight) {
   EXPECT_EQ(router.Inspect("pinned").load, LoadState::kLoaded);
 }
 
+TEST(Router, AdminLoadAndUnload) {
+  RecordingEffects fx;
+  Router router(Config(kLocal), fx);
+  EXPECT_EQ(router.RequestLoad("nope", 0).code(), Code::kNotFound);
+  EXPECT_EQ(router.RequestLoad("huge", 0).code(), Code::kResourceExhausted);
+  ASSERT_TRUE(router.RequestLoad("x", 0).ok());
+  EXPECT_EQ(fx.Take(), (std::vector<std::string>{"load x", "start x"}));
+  EXPECT_EQ(router.RequestUnload("x").code(), Code::kUnavailable);  // still loading
+  router.OnModelLoaded("x", Status::Ok(), 1);
+  ASSERT_EQ(router.Acquire(1, "x", 1), AcquireResult::kRun);
+  EXPECT_EQ(router.RequestUnload("x").code(), Code::kUnavailable);  // in flight
+  router.Release(1, "x", false, 2);
+  ASSERT_TRUE(router.RequestUnload("x").ok());
+  EXPECT_EQ(fx.Take(), (std::vector<std::string>{"stop x", "unload x"}));
+}
+
 TEST(Router, ReconfigureStopsRemovedLocalModels) {
   RecordingEffects fx;
   Router router(Config(kLocal), fx);
