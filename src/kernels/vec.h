@@ -16,6 +16,15 @@ void AxpyF32(float alpha, const float* x, float* y, size_t n);
 // y[i] += alpha * f16(x[i])
 void AxpyF16(float alpha, const uint16_t* x, float* y, size_t n);
 
+// The same over n_rows rows `stride` elements apart (consecutive tokens of a KV cache block): one call per block
+// instead of one per token.
+// out[r] = sum_i rows[r * stride + i] * b[i]
+void DotRowsF32(const float* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out);
+void DotRowsF16(const uint16_t* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out);
+// y[i] += sum_r w[r] * rows[r * stride + i]
+void AxpyRowsF32(const float* w, const float* rows, size_t stride, size_t n_rows, float* y, size_t n);
+void AxpyRowsF16(const float* w, const uint16_t* rows, size_t stride, size_t n_rows, float* y, size_t n);
+
 // The scalar twins, always compiled (tests compare against them).
 namespace scalar {
 float DotF32(const float* a, const float* b, size_t n);

@@ -59,4 +59,40 @@ void AxpyF16(float alpha, const uint16_t* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += alpha * _cvtsh_ss(x[i]);
 }
 
+void DotRowsF32(const float* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out) {
+  for (size_t r = 0; r < n_rows; ++r) out[r] = DotF32(rows + r * stride, b, n);
+}
+
+void DotRowsF16(const uint16_t* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out) {
+  for (size_t r = 0; r < n_rows; ++r) out[r] = DotF16F32(rows + r * stride, b, n);
+}
+
+void AxpyRowsF32(const float* w, const float* rows, size_t stride, size_t n_rows, float* y, size_t n) {
+  for (size_t r = 0; r < n_rows; ++r) AxpyF32(w[r], rows + r * stride, y, n);
+}
+
+void AxpyRowsF16(const float* w, const uint16_t* rows, size_t stride, size_t n_rows, float* y, size_t n) {
+  // Accumulate up to 64 outputs in registers across all rows, so y is read and written once per block.
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
+    __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
+    for (size_t r = 0; r < n_rows; ++r) {
+      const __m256 wr = _mm256_set1_ps(w[r]);
+      const uint16_t* x = rows + r * stride + i;
+      y0 = _mm256_fmadd_ps(wr, LoadHalf8(x), y0);
+      y1 = _mm256_fmadd_ps(wr, LoadHalf8(x + 8), y1);
+      y2 = _mm256_fmadd_ps(wr, LoadHalf8(x + 16), y2);
+      y3 = _mm256_fmadd_ps(wr, LoadHalf8(x + 24), y3);
+    }
+    _mm256_storeu_ps(y + i, y0);
+    _mm256_storeu_ps(y + i + 8, y1);
+    _mm256_storeu_ps(y + i + 16, y2);
+    _mm256_storeu_ps(y + i + 24, y3);
+  }
+  if (i < n) {
+    for (size_t r = 0; r < n_rows; ++r) AxpyF16(w[r], rows + r * stride + i, y + i, n - i);
+  }
+}
+
 }  // namespace ingot::kernels::avx2

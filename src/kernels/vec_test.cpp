@@ -47,5 +47,43 @@ TEST(VecTest, MatchesScalarOnEveryIsa) {
   SetActiveIsa(saved);
 }
 
+TEST(VecTest, RowVariantsMatchScalarOnEveryIsa) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> nd;
+  const Isa saved = ActiveIsa();
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+    if (!IsaSupported(isa)) continue;
+    SetActiveIsa(isa);
+    for (size_t n : {0u, 1u, 7u, 8u, 31u, 32u, 33u, 64u, 65u, 128u}) {
+      for (size_t n_rows : {0u, 1u, 5u, 16u}) {
+        const size_t stride = n + 3;
+        std::vector<float> rows(n_rows * stride + 1), b(n), w(n_rows), out(n_rows), out_ref(n_rows);
+        std::vector<uint16_t> hrows(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i) {
+          rows[i] = nd(rng);
+          hrows[i] = F32ToF16(nd(rng));
+        }
+        for (float& x : b) x = nd(rng);
+        for (float& x : w) x = nd(rng);
+        const float tol = 1e-5f * float(n + n_rows + 1);
+        DotRowsF16(hrows.data() + 1, stride, n_rows, b.data(), n, out.data());
+        for (size_t r = 0; r < n_rows; ++r) out_ref[r] = scalar::DotF16F32(hrows.data() + 1 + r * stride, b.data(), n);
+        for (size_t r = 0; r < n_rows; ++r) EXPECT_NEAR(out[r], out_ref[r], tol) << IsaName(isa);
+        DotRowsF32(rows.data() + 1, stride, n_rows, b.data(), n, out.data());
+        for (size_t r = 0; r < n_rows; ++r) EXPECT_NEAR(out[r], scalar::DotF32(rows.data() + 1 + r * stride, b.data(), n), tol);
+        std::vector<float> y(n, 0.5f), y_ref(n, 0.5f);
+        AxpyRowsF16(w.data(), hrows.data() + 1, stride, n_rows, y.data(), n);
+        AxpyRowsF32(w.data(), rows.data() + 1, stride, n_rows, y.data(), n);
+        for (size_t r = 0; r < n_rows; ++r) {
+          scalar::AxpyF16(w[r], hrows.data() + 1 + r * stride, y_ref.data(), n);
+          scalar::AxpyF32(w[r], rows.data() + 1 + r * stride, y_ref.data(), n);
+        }
+        for (size_t i = 0; i < n; ++i) EXPECT_NEAR(y[i], y_ref[i], tol) << IsaName(isa) << " n=" << n;
+      }
+    }
+  }
+  SetActiveIsa(saved);
+}
+
 }  // namespace
 }  // namespace ingot::kernels

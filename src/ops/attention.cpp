@@ -40,12 +40,28 @@ void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const Attent
   const int32_t dk = kv.head_dim_k;
   for (int32_t d = 0; d < dk; ++d) qr[d] = f16 ? RoundF16(qh[d]) : qh[d];
 
+  // Positions are visited one cache block at a time: within a block consecutive tokens are `stride` elements
+  // apart, so each block is one call into the vector kernels.
+  const int32_t bs = kv.block_size;
+  auto for_each_block = [&](int32_t head_dim, auto&& fn) {
+    const size_t stride = size_t(kv.n_kv_head) * size_t(head_dim);
+    for (int32_t j0 = p.kv_begin; j0 < p.kv_end;) {
+      const int32_t j1 = std::min(p.kv_end, (j0 / bs + 1) * bs);
+      fn(j0 - p.kv_begin, size_t(j1 - j0), stride);
+      j0 = j1;
+    }
+  };
+  for_each_block(dk, [&](int32_t first, size_t count, size_t stride) {
+    const uint8_t* row = TokenRow(kv.k, kv, p.kv_begin + first, kvh, dk);
+    if (f16) {
+      kernels::DotRowsF16(reinterpret_cast<const uint16_t*>(row), stride, count, qr, size_t(dk), scratch + first);
+    } else {
+      kernels::DotRowsF32(reinterpret_cast<const float*>(row), stride, count, qr, size_t(dk), scratch + first);
+    }
+  });
   float max_score = -std::numeric_limits<float>::infinity();
   for (int32_t j = 0; j < n; ++j) {
-    const uint8_t* row = TokenRow(kv.k, kv, p.kv_begin + j, kvh, dk);
-    float s = f16 ? kernels::DotF16F32(reinterpret_cast<const uint16_t*>(row), qr, size_t(dk))
-                  : kernels::DotF32(reinterpret_cast<const float*>(row), qr, size_t(dk));
-    s *= p.scale;
+    float s = scratch[j] * p.scale;
     if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
     scratch[j] = s;
     max_score = std::max(max_score, s);
@@ -57,18 +73,17 @@ void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const Attent
     sum += e;
   }
   const float inv = float(1.0 / sum);
+  for (int32_t j = 0; j < n; ++j) scratch[j] = f16 ? RoundF16(scratch[j] * inv) : scratch[j] * inv;
   const int32_t dv = kv.head_dim_v;
   std::fill(out, out + dv, 0.0f);
-  for (int32_t j = 0; j < n; ++j) {
-    float w = scratch[j] * inv;
-    if (f16) w = RoundF16(w);
-    const uint8_t* row = TokenRow(kv.v, kv, p.kv_begin + j, kvh, dv);
+  for_each_block(dv, [&](int32_t first, size_t count, size_t stride) {
+    const uint8_t* row = TokenRow(kv.v, kv, p.kv_begin + first, kvh, dv);
     if (f16) {
-      kernels::AxpyF16(w, reinterpret_cast<const uint16_t*>(row), out, size_t(dv));
+      kernels::AxpyRowsF16(scratch + first, reinterpret_cast<const uint16_t*>(row), stride, count, out, size_t(dv));
     } else {
-      kernels::AxpyF32(w, reinterpret_cast<const float*>(row), out, size_t(dv));
+      kernels::AxpyRowsF32(scratch + first, reinterpret_cast<const float*>(row), stride, count, out, size_t(dv));
     }
-  }
+  });
 }
 
 }  // namespace ingot::ops
