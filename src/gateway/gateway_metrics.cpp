@@ -23,23 +23,36 @@ std::string Series(const std::string& name, const std::string& labels) { return 
 
 std::string Label(const std::string& key, const std::string& value) { return key + "=\"" + Escape(value) + "\""; }
 
+constexpr double kBuckets[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0,
+                               2.5,   5.0,   7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
+constexpr size_t kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
+
 }  // namespace
+
+void GatewayMetrics::Observe(const std::string& name, const std::string& model, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Histogram& h = histograms_[{name, model}];
+  if (h.counts.empty()) h.counts.assign(kNumBuckets + 1, 0);
+  size_t i = 0;
+  while (i < kNumBuckets && seconds > kBuckets[i]) ++i;
+  ++h.counts[i];
+  h.sum += seconds;
+  ++h.count;
+}
 
 void GatewayMetrics::RecordRequest(const std::string& route, const std::string& target, int status, double seconds,
                                    double ttft_seconds, int64_t prompt_tokens, int64_t completion_tokens) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::string model = Label("model_name", target);
-  counters_[Series("ingot_gateway_requests_total",
-                   Label("route", route) + "," + Label("target", target) + "," + Label("status", std::to_string(status)))] += 1;
-  if (target.empty()) return;
-  counters_[Series("vllm:e2e_request_latency_seconds_sum", model)] += seconds;
-  counters_[Series("vllm:e2e_request_latency_seconds_count", model)] += 1;
-  if (ttft_seconds > 0) {
-    counters_[Series("vllm:time_to_first_token_seconds_sum", model)] += ttft_seconds;
-    counters_[Series("vllm:time_to_first_token_seconds_count", model)] += 1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    counters_[Series("ingot_gateway_requests_total", Label("route", route) + "," + Label("target", target) + "," +
+                                                        Label("status", std::to_string(status)))] += 1;
+    if (target.empty()) return;
+    std::string model = Label("model_name", target);
+    counters_[Series("vllm:prompt_tokens_total", model)] += static_cast<double>(prompt_tokens);
+    counters_[Series("vllm:generation_tokens_total", model)] += static_cast<double>(completion_tokens);
   }
-  counters_[Series("vllm:prompt_tokens_total", model)] += static_cast<double>(prompt_tokens);
-  counters_[Series("vllm:generation_tokens_total", model)] += static_cast<double>(completion_tokens);
+  Observe("vllm:e2e_request_latency_seconds", target, seconds);
+  if (ttft_seconds > 0) Observe("vllm:time_to_first_token_seconds", target, ttft_seconds);
 }
 
 void GatewayMetrics::CountEvent(const std::string& event, const std::string& model) {
@@ -68,6 +81,22 @@ std::string GatewayMetrics::Render() const {
   };
   emit(counters_, "counter");
   emit(gauges_, "gauge");
+  for (const auto& [key, h] : histograms_) {
+    const auto& [name, model] = key;
+    if (name != last) {
+      out << "# TYPE " << name << " histogram\n";
+      last = name;
+    }
+    std::string label = Label("model_name", model);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i <= kNumBuckets; ++i) {
+      cumulative += h.counts[i];
+      std::string le = i < kNumBuckets ? (std::ostringstream() << kBuckets[i]).str() : "+Inf";
+      out << name << "_bucket{" << label << ",le=\"" << le << "\"} " << cumulative << "\n";
+    }
+    out << name << "_sum{" << label << "} " << h.sum << "\n";
+    out << name << "_count{" << label << "} " << h.count << "\n";
+  }
   return out.str();
 }
 

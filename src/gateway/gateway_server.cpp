@@ -65,7 +65,7 @@ void GatewayState::SettleLoads() {
         router.OnModelLoaded(spec.name, status, Now());
       }
       if (status.ok()) {
-        metrics.CountEvent("load_seconds", spec.name);
+        metrics.Observe("ingot_gateway_load_seconds", spec.name, seconds);
         LogInfo("gateway: " + spec.name + " ready in " + std::to_string(seconds) + " s");
       } else {
         LogError("gateway: loading " + spec.name + " failed: " + status.ToString());

@@ -298,6 +298,10 @@ TEST_F(GatewayTest, ModelsHealthAndMetrics) {
   EXPECT_NE(metrics->body.find("ingot_gateway_requests_total{route=\"chat\",target=\"a\",status=\"200\"} 1"),
             std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("vllm:prompt_tokens_total{model_name=\"a\"} 5"), std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE vllm:time_to_first_token_seconds histogram"), std::string::npos);
+  EXPECT_NE(metrics->body.find("vllm:e2e_request_latency_seconds_bucket{model_name=\"a\",le=\"+Inf\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("vllm:e2e_request_latency_seconds_count{model_name=\"a\"} 1"), std::string::npos);
 }
 
 TEST_F(GatewayTest, ReloadKeepsTheOldConfigWhenTheNewOneIsInvalid) {
