@@ -148,5 +148,14 @@ TEST(GatewayConfig, DefaultsMergeUnlessTheCallerSetThem) {
   EXPECT_FALSE(small.contains("max_tokens"));
 }
 
+TEST(GatewayConfig, TheExampleFileIsValid) {
+  setenv("QWEN_API_KEY", "sk-q", 1);
+  setenv("WEBUI_KEY", "sk-w", 1);
+  auto config = LoadConfigFile(INGOT_GATEWAY_EXAMPLE);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->models.at("qwen-big").upstream->api_key, "sk-q");
+  EXPECT_EQ(config->FindRoute("gpt-4o")->name, "default-chat");
+}
+
 }  // namespace
 }  // namespace ingot::gateway
