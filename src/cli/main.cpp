@@ -3,6 +3,7 @@
 
 #include "cli/bench_serve.h"
 #include "cli/commands.h"
+#include "cli/gateway_command.h"
 #include "cli/quantize_command.h"
 #include "cli/store_commands.h"
 #include "kernels/kernels.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   ingot::cli::AddStoreCommands(app);
   ingot::cli::AddTemplateCommand(app);
   ingot::cli::AddQuantizeCommand(app);
+  ingot::cli::AddGatewayCommand(app);
   ingot::cli::AddDevCommand(app);
   try {
     app.parse(argc, argv);
