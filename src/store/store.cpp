@@ -26,8 +26,11 @@ Result<std::string> Store::DefaultHome() {
   const char* xdg = std::getenv("XDG_DATA_HOME");
   if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/ingot";
   const char* user_home = std::getenv("HOME");
-  if (user_home != nullptr && user_home[0] == '/') return std::string(user_home) + "/.local/share/ingot";
-  return InvalidArgument("no store directory: set INGOT_HOME (or HOME)");
+  if (user_home != nullptr && user_home[0] == '/' && std::string_view(user_home) != "/") {
+    return std::string(user_home) + "/.local/share/ingot";
+  }
+  // A system service (no home directory of its own) keeps its models where services keep state.
+  return std::string("/var/lib/ingot");
 }
 
 Result<Store> Store::Open(const std::string& home) {

@@ -57,7 +57,8 @@ struct RecordedHash {
 
 class Store {
  public:
-  // INGOT_HOME, else $XDG_DATA_HOME/ingot, else $HOME/.local/share/ingot (an error when none is set).
+  // INGOT_HOME, else $XDG_DATA_HOME/ingot, else $HOME/.local/share/ingot, else (a service without a home
+  // directory) /var/lib/ingot.
   static Result<std::string> DefaultHome();
   // Opens (creating the directories of) a store rooted at `home`, which must be an absolute path.
   static Result<Store> Open(const std::string& home);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <filesystem>
 #include <fstream>
 
@@ -174,6 +176,26 @@ TEST(PullLocal, OfflineUnknownCatalogNameAndMissingFile) {
   EXPECT_EQ(Pull(*store, *catalog, {"no-such-model", "", "", ""}, offline).status().code(), Code::kNotFound);
   EXPECT_EQ(Pull(*store, *catalog, {"/nonexistent/m.gguf", "", "", ""}, offline).status().code(), Code::kNotFound);
   EXPECT_FALSE(Pull(*store, *catalog, {"/x/m.gguf", "Bad/Name", "", ""}, offline).ok());
+}
+
+TEST(StoreHomeTest, FollowsEnvironmentThenServiceDefault) {
+  const auto saved = [](const char* k) { const char* v = std::getenv(k); return v ? std::optional<std::string>(v) : std::nullopt; };
+  const auto ingot_home = saved("INGOT_HOME"), xdg = saved("XDG_DATA_HOME"), home = saved("HOME");
+  unsetenv("INGOT_HOME");
+  unsetenv("XDG_DATA_HOME");
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(*Store::DefaultHome(), "/home/u/.local/share/ingot");
+  setenv("XDG_DATA_HOME", "/data", 1);
+  EXPECT_EQ(*Store::DefaultHome(), "/data/ingot");
+  setenv("INGOT_HOME", "/srv/models", 1);
+  EXPECT_EQ(*Store::DefaultHome(), "/srv/models");
+  unsetenv("INGOT_HOME");
+  unsetenv("XDG_DATA_HOME");
+  unsetenv("HOME");
+  EXPECT_EQ(*Store::DefaultHome(), "/var/lib/ingot");
+  for (const auto& [k, v] : {std::pair{"INGOT_HOME", ingot_home}, {"XDG_DATA_HOME", xdg}, {"HOME", home}}) {
+    if (v) setenv(k, v->c_str(), 1);
+  }
 }
 
 }  // namespace
