@@ -59,6 +59,9 @@ enum class Activation {
   kGeluF16,  // GeGLU with tanh-GELU as llama.cpp's CPU backend computes it (Gemma)
 };
 
+struct ExpertFfn;
+class ExpertPass;
+
 class DecoderModel : public Model {
  public:
   DecoderModel(std::shared_ptr<const gguf::File> file, ThreadPool& pool) : file_(std::move(file)), pool_(pool) {}
@@ -89,6 +92,10 @@ class DecoderModel : public Model {
   void Attend(const Batch& batch, KvStore& kv, const AttentionSpec& a, const float* q, float* out);
   // out [T, n_embd] = FFN(in [T, n_embd]).
   void FeedForward(const GatedFfn& f, Activation act, const float* in, size_t T, float* out);
+  // The FFN half of a llama/qwen-style block: x_ += SwiGLU FFN of RMSNorm(x_, norm), or the routed experts when
+  // `router` is set. h and f are [T, n_embd] scratch. Defined in moe.cpp.
+  void SwiGluResidual(const std::vector<float>& norm, const GatedFfn& ffn, const ops::TensorView& router,
+                      const ExpertFfn& experts, ExpertPass& pass, size_t T, float* h, float* f);
   // Grows v to at least n floats and returns its data.
   static float* Grow(std::vector<float>& v, size_t n);
 

@@ -105,14 +105,7 @@ class Llama final : public DecoderModel {
       Linear(l.wo, attn, T, h);
       ops::Add(x_.data(), h, T * E);
 
-      NormRows(x_.data(), T, E, l.ffn_norm.data(), h);
-      float* f = Grow(f_, T * E);
-      if (l.router.empty()) {
-        FeedForward(l.ffn, Activation::kSilu, h, T, f);
-      } else {
-        expert_pass_.RouteAndRun(pool_, l.router, l.experts, Activation::kSilu, h, h, T, E, f, act_);
-      }
-      ops::Add(x_.data(), f, T * E);
+      SwiGluResidual(l.ffn_norm, l.ffn, l.router, l.experts, expert_pass_, T, h, Grow(f_, T * E));
     }
     return Status::Ok();
   }

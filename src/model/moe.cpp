@@ -118,4 +118,16 @@ void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const
   });
 }
 
+void DecoderModel::SwiGluResidual(const std::vector<float>& norm, const GatedFfn& ffn, const ops::TensorView& router,
+                                  const ExpertFfn& experts, ExpertPass& pass, size_t T, float* h, float* f) {
+  const size_t E = size_t(info_.n_embd);
+  NormRows(x_.data(), T, E, norm.data(), h);
+  if (router.empty()) {
+    FeedForward(ffn, Activation::kSilu, h, T, f);
+  } else {
+    pass.RouteAndRun(pool_, router, experts, Activation::kSilu, h, h, T, E, f, act_);
+  }
+  ops::Add(x_.data(), f, T * E);
+}
+
 }  // namespace ingot::model
