@@ -5,6 +5,7 @@
 #include <cmath>
 #include <future>
 
+#include "engine/kv/kv_pools.h"
 #include "util/log.h"
 
 namespace ingot::engine {
@@ -35,16 +36,17 @@ const char* FinishReasonName(FinishReason reason) {
 BatchEngine::BatchEngine(const EngineOptions& options, EngineParts parts, ModelSummary summary)
     : options_(options), parts_(std::move(parts)), summary_(std::move(summary)) {
   const model::ModelInfo& info = parts_.model->info();
-  const int32_t block_size = 16;
-  const int32_t n_blocks = BlocksFor(options_.n_ctx, block_size);
   const DType kv_type = options_.kv_type == "f32" ? DType::kF32 : DType::kF16;
-  kv_ = std::make_unique<model::KvStore>(info.kv, kv_type, n_blocks, block_size);
-  blocks_ = std::make_unique<BlockManager>(n_blocks, block_size);
+  const KvPools pools = PlanKvPools(info.kv, kv_type, options_.n_ctx, options_.n_parallel, options_.n_batch);
+  kv_ = std::make_unique<model::KvStore>(info.kv, kv_type, pools.n_blocks, pools.block_size, pools.n_swa_blocks);
+  blocks_ = std::make_unique<BlockManager>(pools.n_blocks, pools.block_size);
+  window_ = info.kv.MaxWindow();
+  if (window_ > 0) swa_blocks_ = std::make_unique<BlockManager>(pools.n_swa_blocks, pools.block_size);
   n_seq_max_ctx_ = options_.n_seq_max_ctx;
   summary_.kv_bytes = kv_->bytes();
   summary_.n_ctx = n_seq_max_ctx_;
-  stats_.kv_blocks_total = n_blocks;
-  stats_.kv_block_tokens = block_size;
+  stats_.kv_blocks_total = pools.n_blocks;
+  stats_.kv_block_tokens = pools.block_size;
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -200,16 +202,21 @@ void BatchEngine::Admit() {
     const int32_t n = int32_t(s.tokens.size());
     std::vector<int32_t> table;
     uint64_t hash = 0;
-    const int32_t reused = blocks_->AcquirePrefix(s.tokens, (n - 1) / bs, &table, &hash);
+    std::vector<int32_t> swa_table;
+    int32_t reused = blocks_->AcquirePrefix(s.tokens, (n - 1) / bs, &table, &hash);
+    if (swa_blocks_) reused = AcquireWindow(s.tokens, reused, &table, &hash, &swa_table);
     const int32_t need = BlocksFor(n, bs) - reused;
     // Keep one spare block per running sequence so that admitting a prompt does not force a preemption on the
     // very next decode step.
     if (blocks_->available() < need + int32_t(running_.size())) {
       for (int32_t b : table) blocks_->Release(b);
+      for (int32_t b : swa_table) if (b >= 0) swa_blocks_->Release(b);
       break;
     }
     for (int32_t i = 0; i < need; ++i) table.push_back(*blocks_->Allocate());
     s.blocks = std::move(table);
+    s.swa_blocks = std::move(swa_table);
+    s.swa_released = 0;
     s.n_past = reused * bs;
     s.n_registered = reused;
     s.chain_hash = hash;
@@ -235,12 +242,61 @@ bool BatchEngine::EnsureBlock(Sequence& seq, int32_t pos) {
     if (!b) return false;
     seq.blocks.push_back(*b);
   }
+  while (swa_blocks_ && int32_t(seq.swa_blocks.size()) < needed) {
+    auto b = swa_blocks_->Allocate();
+    if (!b) return false;
+    seq.swa_blocks.push_back(*b);
+  }
   return true;
+}
+
+// Prefix reuse with sliding layers: a reused prefix of k blocks is only usable if the sliding pool still caches
+// the blocks the next query's window covers (FirstWindowBlock(k·bs) .. k-1); otherwise k shrinks until it is
+// (k = 0 at worst: everything is recomputed). Returns the blocks kept; `table` and `chain_hash` are cut to them.
+int32_t BatchEngine::AcquireWindow(const std::vector<int32_t>& tokens, int32_t reused, std::vector<int32_t>* table,
+                                   uint64_t* chain_hash, std::vector<int32_t>* swa_table) {
+  const int32_t bs = blocks_->block_size();
+  std::vector<uint64_t> hashes;
+  uint64_t h = 0;
+  for (int32_t i = 0; i < reused; ++i) hashes.push_back(h = blocks_->Hash(h, tokens.data() + size_t(i) * size_t(bs)));
+  auto cached = [&](int32_t i) {
+    return swa_blocks_->Find(hashes[size_t(i)], tokens.data() + size_t(i) * size_t(bs));
+  };
+  int32_t k = reused;
+  for (; k > 0; --k) {
+    int32_t i = FirstWindowBlock(k * bs, window_, bs);
+    while (i < k && cached(i)) ++i;
+    if (i == k) break;
+  }
+  for (int32_t i = k; i < reused; ++i) blocks_->Release((*table)[size_t(i)]);
+  table->resize(size_t(k));
+  *chain_hash = k > 0 ? hashes[size_t(k - 1)] : 0;
+  swa_table->assign(size_t(k), -1);
+  for (int32_t i = FirstWindowBlock(k * bs, window_, bs); i < k; ++i) {
+    const int32_t b = *cached(i);
+    swa_blocks_->Acquire(b);
+    (*swa_table)[size_t(i)] = b;
+  }
+  return k;
+}
+
+void BatchEngine::TrimWindow(Sequence& seq) {
+  if (!swa_blocks_) return;
+  const int32_t first = std::min(FirstWindowBlock(seq.n_past, window_, blocks_->block_size()),
+                                 int32_t(seq.swa_blocks.size()));
+  for (; seq.swa_released < first; ++seq.swa_released) {
+    int32_t& b = seq.swa_blocks[size_t(seq.swa_released)];
+    if (b >= 0) swa_blocks_->Release(b);
+    b = -1;
+  }
 }
 
 void BatchEngine::ReleaseBlocks(Sequence& seq) {
   for (int32_t b : seq.blocks) blocks_->Release(b);
   seq.blocks.clear();
+  for (int32_t b : seq.swa_blocks) if (b >= 0) swa_blocks_->Release(b);
+  seq.swa_blocks.clear();
+  seq.swa_released = 0;
   seq.n_past = 0;
   seq.n_registered = 0;
   seq.chain_hash = 0;
@@ -260,7 +316,13 @@ void BatchEngine::RegisterFullBlocks(Sequence& seq) {
   const int32_t bs = blocks_->block_size();
   while (seq.n_registered < seq.n_past / bs) {
     const int32_t i = seq.n_registered;
-    seq.chain_hash = blocks_->Register(seq.chain_hash, seq.tokens.data() + size_t(i) * size_t(bs), seq.blocks[size_t(i)]);
+    const int32_t* tokens = seq.tokens.data() + size_t(i) * size_t(bs);
+    const uint64_t parent = seq.chain_hash;
+    seq.chain_hash = blocks_->Register(parent, tokens, seq.blocks[size_t(i)]);
+    // The sliding block of the same positions, while still held, under the same chain hash (see AcquireWindow).
+    if (i < int32_t(seq.swa_blocks.size()) && seq.swa_blocks[size_t(i)] >= 0) {
+      swa_blocks_->Register(parent, tokens, seq.swa_blocks[size_t(i)]);
+    }
     seq.n_registered++;
   }
 }
@@ -297,11 +359,13 @@ bool BatchEngine::Step() {
 
   batch_.tokens.clear();
   batch_.block_tables.clear();
+  batch_.swa_block_tables.clear();
   int32_t n_prefill = 0;
   int32_t n_decode = 0;
   for (size_t i = 0; i < running_.size(); ++i) {
     Sequence& s = *running_[i];
     batch_.block_tables.push_back(s.blocks.data());
+    if (swa_blocks_) batch_.swa_block_tables.push_back(s.swa_blocks.data());
     const bool ends = s.n_past + counts[i] == int32_t(s.tokens.size());
     for (int32_t j = 0; j < counts[i]; ++j) {
       const int32_t pos = s.n_past + j;
@@ -336,6 +400,7 @@ bool BatchEngine::Step() {
     Sequence& s = *running_[i];
     s.n_past += counts[i];
     RegisterFullBlocks(s);
+    TrimWindow(s);
     if (counts[i] > 0 && s.n_past == int32_t(s.tokens.size())) {
       HandleSample(s, logits_.data() + row * size_t(n_vocab));
       ++row;
@@ -412,26 +477,37 @@ void BatchEngine::RetireFinished() {
 }
 
 Result<std::vector<float>> BatchEngine::RunEmbedding(const std::vector<int32_t>& tokens) {
+  // One sequence, in chunks of n_batch tokens (so that its sliding blocks can be released as it goes); the
+  // hidden states of the pooled tokens are summed into out.
   const int32_t n = int32_t(tokens.size());
-  std::vector<int32_t> table;
-  const int32_t need = BlocksFor(n, blocks_->block_size());
-  if (blocks_->available() < need) {
+  const bool last = options_.pooling == "last";
+  if (blocks_->available() < BlocksFor(n, blocks_->block_size())) {
     return Unavailable("the KV cache is busy; retry the embedding request later");
   }
-  for (int32_t i = 0; i < need; ++i) table.push_back(*blocks_->Allocate());
-  model::Batch batch;
-  batch.block_tables = {table.data()};
-  for (int32_t i = 0; i < n; ++i) batch.tokens.push_back({tokens[size_t(i)], i, 0, true});
-  std::vector<float> hidden;
-  Status st = parts_.model->ForwardHidden(batch, *kv_, hidden);
-  for (int32_t b : table) blocks_->Release(b);
-  INGOT_RETURN_IF_ERROR(st);
+  Sequence seq;
   const size_t E = size_t(parts_.model->info().n_embd);
   std::vector<float> out(E, 0.0f);
-  const bool last = options_.pooling == "last";
-  for (int32_t t = last ? n - 1 : 0; t < n; ++t) {
-    for (size_t e = 0; e < E; ++e) out[e] += hidden[size_t(t) * E + e];
+  std::vector<float> hidden;
+  Status st;
+  for (int32_t start = 0; start < n && st.ok(); start += options_.n_batch) {
+    const int32_t end = std::min(n, start + options_.n_batch);
+    if (!EnsureBlock(seq, end - 1)) {
+      st = Unavailable("the KV cache is busy; retry the embedding request later");
+      break;
+    }
+    model::Batch batch;
+    batch.block_tables = {seq.blocks.data()};
+    if (swa_blocks_) batch.swa_block_tables = {seq.swa_blocks.data()};
+    for (int32_t i = start; i < end; ++i) batch.tokens.push_back({tokens[size_t(i)], i, 0, !last || i == n - 1});
+    st = parts_.model->ForwardHidden(batch, *kv_, hidden);
+    for (size_t r = 0; st.ok() && r * E < hidden.size(); ++r) {
+      for (size_t e = 0; e < E; ++e) out[e] += hidden[r * E + e];
+    }
+    seq.n_past = end;
+    TrimWindow(seq);
   }
+  ReleaseBlocks(seq);
+  INGOT_RETURN_IF_ERROR(st);
   double norm = 0.0;
   for (float& v : out) norm += double(v) * double(v);
   const float inv = norm > 0.0 ? float(1.0 / std::sqrt(norm)) : 0.0f;

@@ -2,6 +2,8 @@
 // when KV blocks allow, build a batch of every running sequence's next token plus prefill chunks (up to n_batch
 // tokens), run one forward pass, sample, stream, retire. Blocks run short → the youngest sequence is preempted
 // (its KV freed, its tokens kept) and resumed later, recomputing what the prefix cache no longer holds.
+// Sliding-window layers have their own block pool: after each step a sequence releases the sliding blocks that
+// have left its window, so it holds at most window + one step's tokens (+ one block) there.
 #pragma once
 
 #include <condition_variable>
@@ -45,6 +47,9 @@ class BatchEngine final : public Engine {
   void Admit();
   bool Step();
   bool EnsureBlock(Sequence& seq, int32_t pos);
+  int32_t AcquireWindow(const std::vector<int32_t>& tokens, int32_t reused, std::vector<int32_t>* table,
+                        uint64_t* chain_hash, std::vector<int32_t>* swa_table);
+  void TrimWindow(Sequence& seq);
   void Preempt(size_t index);
   void ReleaseBlocks(Sequence& seq);
   void RegisterFullBlocks(Sequence& seq);
@@ -57,7 +62,9 @@ class BatchEngine final : public Engine {
   EngineParts parts_;
   ModelSummary summary_;
   std::unique_ptr<model::KvStore> kv_;
-  std::unique_ptr<BlockManager> blocks_;
+  std::unique_ptr<BlockManager> blocks_;      // full-attention pool: the context budget
+  std::unique_ptr<BlockManager> swa_blocks_;  // sliding-window pool; null when no layer slides
+  int32_t window_ = 0;                        // largest sliding window
   int32_t n_seq_max_ctx_ = 0;
 
   // Shared with submitters, guarded by mu_.

@@ -67,5 +67,26 @@ TEST(BlockManagerTest, EvictsLeastRecentlyUsedCachedBlock) {
   EXPECT_EQ(m.AcquirePrefix(t2, 1, &reused, &chain), 1);  // still cached
 }
 
+// The sliding-window pool looks blocks up by the chain hash the full pool computed for the same positions.
+TEST(BlockManagerTest, FindsAndAcquiresByChainHash) {
+  BlockManager m(4, 2);
+  auto t = Tokens(4);
+  auto a = *m.Allocate(), b = *m.Allocate();
+  const uint64_t h0 = m.Register(0, t.data(), a);
+  const uint64_t h1 = m.Register(h0, t.data() + 2, b);
+  EXPECT_EQ(h0, m.Hash(0, t.data()));
+  EXPECT_EQ(h1, m.Hash(h0, t.data() + 2));
+  m.Release(a);
+  m.Release(b);
+  EXPECT_EQ(m.Find(h1, t.data() + 2), b);
+  EXPECT_FALSE(m.Find(h1, t.data()).has_value());  // same hash, other tokens: a collision, not a hit
+  EXPECT_FALSE(m.Find(h1 ^ 1, t.data() + 2).has_value());
+  m.Acquire(b);
+  EXPECT_EQ(m.used(), 1);
+  m.Release(b);
+  EXPECT_EQ(m.used(), 0);
+  EXPECT_EQ(m.Find(h1, t.data() + 2), b);  // still cached
+}
+
 }  // namespace
 }  // namespace ingot::engine

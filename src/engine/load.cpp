@@ -6,6 +6,7 @@
 #include <map>
 
 #include "engine/batch_engine.h"
+#include "engine/kv/kv_pools.h"
 #include "engine/summary.h"
 #include "util/cpu.h"
 
@@ -47,14 +48,18 @@ Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
 
   // The KV cache is reserved up front: refuse a budget the machine cannot hold instead of dying later.
   const DType kv_type = opt.kv_type == "f32" ? DType::kF32 : DType::kF16;
-  const double kv_bytes = double(info.kv.BytesPerToken(kv_type)) * double(opt.n_ctx);
+  const KvPools pools = PlanKvPools(info.kv, kv_type, opt.n_ctx, opt.n_parallel, opt.n_batch);
   const MemoryInfo mem = GetMemoryInfo();
-  if (mem.available > 0 && kv_bytes > double(mem.available)) {
-    const int64_t fits = int64_t(double(mem.available) / double(std::max<size_t>(1, info.kv.BytesPerToken(kv_type))));
+  if (mem.available > 0 && pools.bytes > mem.available) {
+    // The largest budget (a multiple of 256 tokens) whose pools take at most half of what is available.
+    int32_t fits = 0;
+    while (fits + 256 <= opt.n_ctx &&
+           PlanKvPools(info.kv, kv_type, fits + 256, opt.n_parallel, opt.n_batch).bytes <= mem.available / 2) {
+      fits += 256;
+    }
     return ResourceExhausted("a KV cache of " + std::to_string(opt.n_ctx) + " tokens needs " +
-                             std::to_string(int64_t(kv_bytes / (1 << 20))) + " MiB but " +
-                             std::to_string(mem.available >> 20) + " MiB of memory is available; use --ctx-size " +
-                             std::to_string(fits / 2 / 256 * 256) + " or less");
+                             std::to_string(pools.bytes >> 20) + " MiB but " + std::to_string(mem.available >> 20) +
+                             " MiB of memory is available; use --ctx-size " + std::to_string(fits) + " or less");
   }
 
   ModelSummary summary = Summarize(*parts.file, info);

@@ -33,6 +33,10 @@ struct Sequence {
   int32_t n_cached = 0;          // prompt tokens reused from the prefix cache at (first) admission
   bool admitted_once = false;
   std::vector<int32_t> blocks;   // block table
+  // Block table of the sliding-window pool, same logical layout: -1 where a block was never needed (resumed
+  // past the window) or has left the window; entries below swa_released are all -1.
+  std::vector<int32_t> swa_blocks;
+  int32_t swa_released = 0;
   int32_t n_registered = 0;      // leading full blocks registered in the prefix cache
   uint64_t chain_hash = 0;       // chain hash of the registered blocks
   bool cancel = false;

@@ -85,23 +85,33 @@ float* DecoderModel::Grow(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
-Status DecoderModel::CheckBatch(const Batch& batch) const {
+Status DecoderModel::CheckBatch(const Batch& batch, const KvStore& kv) const {
   for (const BatchToken& t : batch.tokens) {
     if (t.token < 0 || t.token >= info_.n_vocab) {
       return InvalidArgument("token id " + std::to_string(t.token) + " is outside the vocabulary (" +
                              std::to_string(info_.n_vocab) + ")");
     }
     if (t.pos < 0 || t.seq < 0 || size_t(t.seq) >= batch.block_tables.size() ||
-        batch.block_tables[size_t(t.seq)] == nullptr) {
+        batch.block_tables[size_t(t.seq)] == nullptr ||
+        (!batch.swa_block_tables.empty() &&
+         (size_t(t.seq) >= batch.swa_block_tables.size() || batch.swa_block_tables[size_t(t.seq)] == nullptr))) {
       return InvalidArgument("batch token at position " + std::to_string(t.pos) + " of sequence " +
                              std::to_string(t.seq) + " has no block table");
     }
   }
+  if (batch.swa_block_tables.empty() && kv.has_sliding() && kv.n_swa_blocks() < kv.n_blocks()) {
+    return InvalidArgument("the KV store has a separate sliding-window pool but the batch has no block tables for it");
+  }
   return Status::Ok();
 }
 
+const int32_t* DecoderModel::BlockTable(const Batch& batch, const KvStore& kv, int32_t cache_layer, int32_t seq) {
+  const bool swa = kv.sliding(cache_layer) && !batch.swa_block_tables.empty();
+  return (swa ? batch.swa_block_tables : batch.block_tables)[size_t(seq)];
+}
+
 Status DecoderModel::RunAndNorm(const Batch& batch, KvStore& kv) {
-  INGOT_RETURN_IF_ERROR(CheckBatch(batch));
+  INGOT_RETURN_IF_ERROR(CheckBatch(batch, kv));
   const size_t E = size_t(info_.n_embd);
   INGOT_RETURN_IF_ERROR(RunLayers(batch, kv));
   hidden_rows_ = 0;
@@ -165,7 +175,7 @@ void DecoderModel::RopeAndStore(const Batch& batch, KvStore& kv, const Attention
       ops::Rope(q + t * q_dim, a.n_head, a.head_dim, bt.pos, a.rope);
       if (k == nullptr) continue;
       ops::Rope(k + t * kv_dim, a.n_head_kv, a.head_dim, bt.pos, a.rope);
-      const int32_t* table = batch.block_tables[size_t(bt.seq)];
+      const int32_t* table = BlockTable(batch, kv, a.cache_layer, bt.seq);
       kv.Store(a.cache_layer, table[bt.pos / kv.block_size()], bt.pos % kv.block_size(), k + t * kv_dim,
                v + t * kv_dim);
     }
@@ -197,7 +207,7 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
       pk.n_kv_head = a.n_head_kv;
       pk.head_dim_k = a.head_dim;
       pk.head_dim_v = a.head_dim;
-      pk.block_table = batch.block_tables[size_t(bt.seq)];
+      pk.block_table = BlockTable(batch, kv, a.cache_layer, bt.seq);
       ops::AttentionParams ap;
       ap.n_head = a.n_head;
       ap.scale = a.scale;

@@ -110,7 +110,9 @@ class DecoderModel : public Model {
   std::vector<float> x_;            // residual stream [T, n_embd]
 
  private:
-  Status CheckBatch(const Batch& batch) const;
+  Status CheckBatch(const Batch& batch, const KvStore& kv) const;
+  // The block table of sequence `seq` for KvStore layer `cache_layer` (sliding layers: the sliding pool's).
+  static const int32_t* BlockTable(const Batch& batch, const KvStore& kv, int32_t cache_layer, int32_t seq);
   Status RunAndNorm(const Batch& batch, KvStore& kv);
 
   std::vector<float> g_, u_, scores_, hidden_;  // FFN gate/up [T, n_ff]; attention scratch; output-normed rows

@@ -1,6 +1,7 @@
 // KvStore: allocation (zeroed, so unused slots never hold NaNs) and F32→F16 conversion on store.
 #include "model/kv_store.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/fp16.h"
@@ -18,21 +19,48 @@ void Convert(DType type, const float* src, size_t n, uint8_t* dst) {
     std::memcpy(dst, src, n * sizeof(float));
   }
 }
+
+size_t LayerBytesPerToken(const KvLayerShape& l, DType type) {
+  return size_t(l.n_kv_head) * size_t(l.head_dim_k + l.head_dim_v) * ElemBytes(type);
+}
 }  // namespace
 
 size_t KvGeometry::BytesPerToken(DType type) const {
+  return BytesPerToken(type, false) + BytesPerToken(type, true);
+}
+
+size_t KvGeometry::BytesPerToken(DType type, bool sliding) const {
   size_t total = 0;
-  for (const auto& l : layers) total += size_t(l.n_kv_head) * size_t(l.head_dim_k + l.head_dim_v) * ElemBytes(type);
+  for (const auto& l : layers) {
+    if ((l.window > 0) == sliding) total += LayerBytesPerToken(l, type);
+  }
   return total;
 }
 
-KvStore::KvStore(const KvGeometry& geometry, DType type, int32_t n_blocks, int32_t block_size)
-    : geometry_(geometry), type_(type), n_blocks_(n_blocks), block_size_(block_size) {
+int32_t KvGeometry::MaxWindow() const {
+  int32_t w = 0;
+  for (const auto& l : layers) w = std::max(w, l.window);
+  return w;
+}
+
+KvStore::KvStore(const KvGeometry& geometry, DType type, int32_t n_blocks, int32_t block_size,
+                 std::optional<int32_t> n_swa_blocks)
+    : geometry_(geometry),
+      type_(type),
+      n_blocks_(n_blocks),
+      n_swa_blocks_(n_swa_blocks.value_or(n_blocks)),
+      block_size_(block_size) {
   for (const auto& l : geometry_.layers) {
-    const size_t tokens = size_t(n_blocks) * size_t(block_size);
+    const size_t tokens = size_t(l.window > 0 ? n_swa_blocks_ : n_blocks_) * size_t(block_size);
     k_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_k) * ElemBytes(type), 0);
     v_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_v) * ElemBytes(type), 0);
   }
+}
+
+size_t KvStore::Bytes(const KvGeometry& geometry, DType type, int32_t n_blocks, int32_t n_swa_blocks,
+                      int32_t block_size) {
+  return geometry.BytesPerToken(type, false) * size_t(n_blocks) * size_t(block_size) +
+         geometry.BytesPerToken(type, true) * size_t(n_swa_blocks) * size_t(block_size);
 }
 
 size_t KvStore::bytes() const {

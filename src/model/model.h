@@ -41,6 +41,10 @@ struct Batch {
   std::vector<BatchToken> tokens;
   // Per sequence: the KV blocks it owns, in order; must cover every position up to its tokens' positions.
   std::vector<const int32_t*> block_tables;
+  // Per sequence, for sliding-window layers (KvStore::n_swa_blocks pool): the same logical layout, but only the
+  // blocks holding positions some token of the batch can see need be valid. Empty: sliding layers use
+  // block_tables (the store's sliding pool must then be as large as the full one).
+  std::vector<const int32_t*> swa_block_tables;
 };
 
 class Model {

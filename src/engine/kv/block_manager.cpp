@@ -12,7 +12,7 @@ BlockManager::BlockManager(int32_t n_blocks, int32_t block_size)
   for (int32_t b = n_blocks - 1; b >= 0; --b) free_.push_back(b);
 }
 
-uint64_t BlockManager::HashBlock(uint64_t parent, const int32_t* tokens) const {
+uint64_t BlockManager::Hash(uint64_t parent, const int32_t* tokens) const {
   uint64_t h = parent ^ 0x9e3779b97f4a7c15ull;
   for (int32_t i = 0; i < block_size_; ++i) {
     h ^= uint64_t(uint32_t(tokens[i]));
@@ -60,6 +60,23 @@ void BlockManager::Release(int32_t block) {
   }
 }
 
+std::optional<int32_t> BlockManager::Find(uint64_t hash, const int32_t* tokens) const {
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return std::nullopt;
+  const Info& in = info_[size_t(it->second)];
+  if (!std::equal(tokens, tokens + block_size_, in.tokens.begin())) return std::nullopt;
+  return it->second;
+}
+
+void BlockManager::Acquire(int32_t block) {
+  Info& in = info_[size_t(block)];
+  if (in.in_lru) {
+    lru_.erase(in.lru_it);
+    in.in_lru = false;
+  }
+  ++in.refs;
+}
+
 int32_t BlockManager::AcquirePrefix(const std::vector<int32_t>& tokens, int32_t max_blocks,
                                     std::vector<int32_t>* blocks, uint64_t* chain_hash) {
   uint64_t h = 0;
@@ -68,24 +85,18 @@ int32_t BlockManager::AcquirePrefix(const std::vector<int32_t>& tokens, int32_t 
   const int32_t limit = std::min<int32_t>(max_blocks, int32_t(tokens.size()) / block_size_);
   for (; n < limit; ++n) {
     const int32_t* toks = tokens.data() + size_t(n) * size_t(block_size_);
-    h = HashBlock(h, toks);
-    auto it = by_hash_.find(h);
-    if (it == by_hash_.end()) break;
-    Info& in = info_[size_t(it->second)];
-    if (!std::equal(toks, toks + block_size_, in.tokens.begin())) break;
-    if (in.in_lru) {
-      lru_.erase(in.lru_it);
-      in.in_lru = false;
-    }
-    ++in.refs;
-    blocks->push_back(it->second);
+    h = Hash(h, toks);
+    const std::optional<int32_t> block = Find(h, toks);
+    if (!block) break;
+    Acquire(*block);
+    blocks->push_back(*block);
     *chain_hash = h;
   }
   return n;
 }
 
 uint64_t BlockManager::Register(uint64_t parent, const int32_t* tokens, int32_t block) {
-  const uint64_t h = HashBlock(parent, tokens);
+  const uint64_t h = Hash(parent, tokens);
   Info& in = info_[size_t(block)];
   if (in.registered || by_hash_.count(h) != 0) return h;  // already cached (here or in an identical block)
   in.registered = true;

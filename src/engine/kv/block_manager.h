@@ -38,6 +38,13 @@ class BlockManager {
   // (0 for the first block). Returns this block's chain hash, to pass as `parent` for the next block.
   uint64_t Register(uint64_t parent, const int32_t* tokens, int32_t block);
 
+  // The chain hash Register gives a block of `tokens` after a block of chain hash `parent`.
+  uint64_t Hash(uint64_t parent, const int32_t* tokens) const;
+  // The cached block registered under `hash` holding `tokens`, if any (no reference taken).
+  std::optional<int32_t> Find(uint64_t hash, const int32_t* tokens) const;
+  // Takes a reference on a block Find returned (it leaves the LRU while referenced).
+  void Acquire(int32_t block);
+
  private:
   struct Info {
     int32_t refs = 0;
@@ -47,7 +54,6 @@ class BlockManager {
     std::list<int32_t>::iterator lru_it;  // valid when cached and unreferenced
     bool in_lru = false;
   };
-  uint64_t HashBlock(uint64_t parent, const int32_t* tokens) const;
   void Unregister(int32_t block);
 
   int32_t n_blocks_;
