@@ -1,6 +1,7 @@
 // /v1/chat/completions and /v1/completions: validate, render, tokenize, submit to the engine, then answer with
-// one JSON body or an SSE stream. Engine callbacks only queue events; the HTTP thread builds the output, watches
-// the client connection and cancels the sequence when the client leaves or the time limit passes.
+// one JSON body or an SSE stream. A request with `n` choices runs as n sequences. Engine callbacks only queue
+// events; the HTTP thread builds the output, watches the client connection and cancels the sequences when the
+// client leaves or the time limit passes.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -22,69 +23,116 @@ constexpr int kClientClosedStatus = 499;  // nginx's "client closed request" (lo
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Events from the engine thread to the HTTP thread of one request.
+// One engine event of choice `index`: a token, or the finish (then `finish` is set).
+struct ChoiceEvent {
+  ChoiceEvent(int i, const engine::TokenEvent& t) : index(i), token(t) {}
+  ChoiceEvent(int i, const engine::FinishEvent& f) : index(i), finish(f) {}
+
+  int index = 0;
+  engine::TokenEvent token;
+  std::optional<engine::FinishEvent> finish;
+};
+
+// Events from the engine thread to the HTTP thread of one request (all its choices).
 struct Bridge {
+  explicit Bridge(int n) : last_token(n) {}
+
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<engine::TokenEvent> tokens;
-  std::optional<engine::FinishEvent> finish;
+  std::deque<ChoiceEvent> events;
   std::atomic<bool> client_gone{false};
   ServerMetrics* metrics = nullptr;
   Clock::time_point arrival;
-  std::optional<Clock::time_point> last_token;
+  std::vector<std::optional<Clock::time_point>> last_token;  // per choice, for the inter-token latency
+
+  void Push(ChoiceEvent event) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!event.finish) {
+      const auto now = Clock::now();
+      std::optional<Clock::time_point>& last = last_token[event.index];
+      if (last) {
+        metrics->ObserveInterToken(Seconds(now - *last));
+      } else {
+        metrics->ObserveTimeToFirstToken(Seconds(now - arrival));
+      }
+      last = now;
+    }
+    events.push_back(std::move(event));
+    cv.notify_all();
+  }
 };
 
-// One submitted generation as seen by the HTTP thread.
-struct Job {
-  Job(OutputOptions options, const TextCodec* codec) : builder(std::move(options), codec) {}
+// One generated choice: its engine sequence and output.
+struct Choice {
+  Choice(OutputOptions options, const TextCodec* codec) : builder(std::move(options), codec) {}
 
-  ServerState* state = nullptr;
-  const ServedModel* model = nullptr;
-  std::shared_ptr<Bridge> bridge;
   uint64_t id = 0;
   OutputBuilder builder;
+  std::optional<engine::FinishEvent> finish;
+};
+
+// One request as seen by the HTTP thread: `n` choices generated as independent sequences.
+struct Job {
+  ServerState* state = nullptr;
+  const ServedModel* model = nullptr;
+  OutputOptions options;
+  std::shared_ptr<Bridge> bridge;
+  std::vector<Choice> choices;
   std::unique_ptr<ConnectionWatch> watch;
   std::optional<Clock::time_point> deadline;
+  std::optional<ApiError> error;  // the first abnormal finish
+  size_t n_finished = 0;
   bool timed_out = false;
   bool started = false;
   bool finished = false;
 
-  // Waits up to kPollInterval; moves queued tokens into `tokens` and returns the finish event if it came.
-  std::optional<engine::FinishEvent> Wait(std::deque<engine::TokenEvent>* tokens) {
+  // Waits up to kPollInterval; moves queued events into `events`.
+  void Wait(std::deque<ChoiceEvent>* events) {
     std::unique_lock<std::mutex> lock(bridge->mu);
-    bridge->cv.wait_for(lock, kPollInterval, [&] { return !bridge->tokens.empty() || bridge->finish.has_value(); });
-    tokens->swap(bridge->tokens);
-    return bridge->finish;
+    bridge->cv.wait_for(lock, kPollInterval, [&] { return !bridge->events.empty(); });
+    events->swap(bridge->events);
+  }
+
+  void CancelAll() {
+    for (const Choice& c : choices) {
+      if (!c.finish) model->engine->Cancel(c.id);
+    }
   }
 
   // Cancels when the client is gone, the server stops or the deadline passed (the engine also enforces it).
   void CheckAbandoned() {
     bool gone = bridge->client_gone || state->stopping || (watch && watch->PeerClosed());
-    if (gone && !bridge->client_gone.exchange(true)) model->engine->Cancel(id);
+    if (gone && !bridge->client_gone.exchange(true)) CancelAll();
     if (deadline && Clock::now() > *deadline && !timed_out) {
       timed_out = true;
-      model->engine->Cancel(id);
+      CancelAll();
     }
   }
 
-  // Responses by HTTP status are counted by the server's logger; this records how the generation ended.
-  void RecordFinish(const engine::FinishEvent& finish) {
-    finished = true;
+  // Records a choice's finish; returns true when it was the last one. Responses by HTTP status are counted by
+  // the server's logger; this records how each generation ended.
+  bool Finish(Choice& choice, const engine::FinishEvent& event) {
+    choice.finish = event;
+    if (!error) error = FinishError(event);
+    if (error) CancelAll();
     ServerMetrics& m = state->metrics;
     m.ObserveEndToEnd(Seconds(Clock::now() - bridge->arrival));
     if (bridge->client_gone) {
       m.RecordFinish("cancelled");
     } else if (timed_out) {
       m.RecordFinish("timeout");
-    } else if (finish.reason == engine::FinishReason::kError) {
+    } else if (event.reason == engine::FinishReason::kError) {
       m.RecordFinish("error");
     } else {
-      m.RecordFinish(FinishReasonString(finish.reason));
+      m.RecordFinish(FinishReasonString(event.reason));
     }
+    finished = ++n_finished == choices.size();
+    return finished;
   }
 
   // The error to report for a finish event, if it is not a normal end. A cancellation the client did not
-  // cause is the time limit (enforced by the engine through the deadline, or by CheckAbandoned).
+  // cause is the time limit (enforced by the engine through the deadline, or by CheckAbandoned) or another
+  // choice's failure.
   std::optional<ApiError> FinishError(const engine::FinishEvent& finish) {
     if (finish.reason == engine::FinishReason::kError) return FromStatus(finish.status);
     if (finish.reason == engine::FinishReason::kCancelled && !bridge->client_gone) {
@@ -93,49 +141,67 @@ struct Job {
     }
     return std::nullopt;
   }
+
+  Usage TotalUsage() const {
+    std::vector<engine::FinishEvent> finishes;
+    for (const Choice& c : choices) finishes.push_back(*c.finish);
+    return MergeUsage(finishes);
+  }
 };
 
 void RunToCompletion(Job& job, httplib::Response& res) {
-  std::deque<engine::TokenEvent> tokens;
+  std::deque<ChoiceEvent> events;
   for (;;) {
-    std::optional<engine::FinishEvent> finish = job.Wait(&tokens);
-    for (const engine::TokenEvent& t : tokens) job.builder.AddToken(t);
-    tokens.clear();
-    if (finish) {
-      std::optional<ApiError> error = job.FinishError(*finish);
-      if (error) {
-        SendError(res, *error);
-      } else {
-        SendJson(res, job.builder.Complete(*finish));
+    job.Wait(&events);
+    for (ChoiceEvent& e : events) {
+      Choice& choice = job.choices[e.index];
+      if (!e.finish) {
+        choice.builder.AddToken(e.token);
+      } else if (job.Finish(choice, *e.finish)) {
+        if (job.error) {
+          SendError(res, *job.error);
+        } else {
+          nlohmann::json body = nlohmann::json::array();
+          for (Choice& c : job.choices) body.push_back(c.builder.CompleteChoice(*c.finish));
+          SendJson(res, CompletionBody(job.options, std::move(body), job.TotalUsage()));
+        }
+        if (job.bridge->client_gone) res.status = kClientClosedStatus;
+        return;
       }
-      job.RecordFinish(*finish);
-      if (job.bridge->client_gone) res.status = kClientClosedStatus;
-      return;
     }
+    events.clear();
     job.CheckAbandoned();
   }
 }
 
 // One call of httplib's chunked content provider: writes what is ready, returns false to drop the connection.
+// With several choices their chunks interleave, each tagged with its index; usage and [DONE] come once.
 bool StreamStep(Job& job, httplib::DataSink& sink) {
   auto write = [&](const std::string& data) {
     if (data.empty() || sink.write(data.data(), data.size())) return true;
-    if (!job.bridge->client_gone.exchange(true)) job.model->engine->Cancel(job.id);
+    if (!job.bridge->client_gone.exchange(true)) job.CancelAll();
     return false;
   };
   if (!job.started) {
     job.started = true;
-    return write(job.builder.StreamStart());
+    std::string out;
+    for (Choice& c : job.choices) out += c.builder.StreamStart();
+    return write(out);
   }
-  std::deque<engine::TokenEvent> tokens;
-  std::optional<engine::FinishEvent> finish = job.Wait(&tokens);
+  std::deque<ChoiceEvent> events;
+  job.Wait(&events);
   std::string out;
-  for (const engine::TokenEvent& t : tokens) out += job.builder.StreamToken(t);
-  if (finish) {
-    std::optional<ApiError> error = job.FinishError(*finish);
-    out += error ? SseEvent(error->ToJson()) + std::string(kSseDone) : job.builder.StreamFinish(*finish);
+  for (ChoiceEvent& e : events) {
+    Choice& choice = job.choices[e.index];
+    if (!e.finish) {
+      if (!job.error) out += choice.builder.StreamToken(e.token);
+      continue;
+    }
+    bool last = job.Finish(choice, *e.finish);
+    if (!job.error) out += choice.builder.StreamFinish(*e.finish);
+    if (!last) continue;
+    out += job.error ? SseEvent(job.error->ToJson()) + std::string(kSseDone) : StreamEnd(job.options, job.TotalUsage());
     bool ok = write(out);
-    job.RecordFinish(*finish);
     if (ok) sink.done();
     return ok;
   }
@@ -144,7 +210,7 @@ bool StreamStep(Job& job, httplib::DataSink& sink) {
   return !job.bridge->client_gone;
 }
 
-// Everything both endpoints share after parsing: checks, submission and the response.
+// Everything both endpoints share after parsing: checks, submission of the `n` choices and the response.
 void Generate(ServerState& state, const ServedModel& model, const httplib::Request& req, httplib::Response& res,
               const GenerationFields& gen, std::vector<int32_t> prompt, OutputOptions output) {
   const auto arrival = Clock::now();
@@ -158,53 +224,56 @@ void Generate(ServerState& state, const ServedModel& model, const httplib::Reque
       return;
     }
   }
-  engine::GenerateRequest request;
-  request.prompt = std::move(prompt);
-  request.sampling = gen.sampling;
-  request.max_tokens = gen.max_tokens;
-  request.stop = gen.stop;
-  request.ignore_eos = gen.ignore_eos;
+  std::optional<Clock::time_point> deadline;
   if (state.options.timeout_seconds > 0) {
-    request.deadline = arrival + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(state.options.timeout_seconds));
+    deadline = arrival + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(state.options.timeout_seconds));
   }
-
   output.meta.created = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
   output.meta.model = model.id;
-  auto job = std::make_shared<Job>(std::move(output), model.codec.get());
+
+  auto job = std::make_shared<Job>();
   job->state = &state;
   job->model = &model;
-  job->deadline = request.deadline;
-  job->bridge = std::make_shared<Bridge>();
+  job->options = output;
+  job->deadline = deadline;
+  job->bridge = std::make_shared<Bridge>(gen.n);
   job->bridge->metrics = &state.metrics;
   job->bridge->arrival = arrival;
-
-  std::shared_ptr<Bridge> bridge = job->bridge;
-  auto on_token = [bridge](const engine::TokenEvent& event) {
-    const auto now = Clock::now();
-    std::lock_guard<std::mutex> lock(bridge->mu);
-    if (bridge->last_token) {
-      bridge->metrics->ObserveInterToken(Seconds(now - *bridge->last_token));
-    } else {
-      bridge->metrics->ObserveTimeToFirstToken(Seconds(now - bridge->arrival));
-    }
-    bridge->last_token = now;
-    bridge->tokens.push_back(event);
-    bridge->cv.notify_all();
-    return !bridge->client_gone.load();
-  };
-  auto on_finish = [bridge](const engine::FinishEvent& event) {
-    std::lock_guard<std::mutex> lock(bridge->mu);
-    bridge->finish = event;
-    bridge->cv.notify_all();
-  };
-  Result<uint64_t> id = model.engine->Submit(std::move(request), on_token, on_finish);
-  if (!id.ok()) {
-    SendError(res, FromStatus(id.status()));
-    return;
+  job->choices.reserve(gen.n);
+  for (int i = 0; i < gen.n; ++i) {
+    OutputOptions choice_output = output;
+    choice_output.index = i;
+    job->choices.emplace_back(std::move(choice_output), model.codec.get());
   }
-  job->id = *id;
+
+  for (int i = 0; i < gen.n; ++i) {
+    engine::GenerateRequest request;
+    request.prompt = prompt;
+    request.sampling = gen.sampling;
+    // A fixed seed stays reproducible, and the choices still differ from each other.
+    if (request.sampling.seed) *request.sampling.seed += static_cast<uint64_t>(i);
+    request.max_tokens = gen.max_tokens;
+    request.stop = gen.stop;
+    request.ignore_eos = gen.ignore_eos;
+    request.deadline = deadline;
+    std::shared_ptr<Bridge> bridge = job->bridge;
+    auto on_token = [bridge, i](const engine::TokenEvent& event) {
+      bridge->Push(ChoiceEvent(i, event));
+      return !bridge->client_gone.load();
+    };
+    auto on_finish = [bridge, i](const engine::FinishEvent& event) { bridge->Push(ChoiceEvent(i, event)); };
+    Result<uint64_t> id = model.engine->Submit(std::move(request), on_token, on_finish);
+    if (!id.ok()) {
+      // Choices already queued are cancelled; their finish events go to a bridge nobody reads.
+      job->bridge->client_gone = true;
+      for (int j = 0; j < i; ++j) model.engine->Cancel(job->choices[j].id);
+      SendError(res, FromStatus(id.status()));
+      return;
+    }
+    job->choices[i].id = *id;
+  }
   job->watch = std::make_unique<ConnectionWatch>(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
 
   if (!gen.stream) {
@@ -217,8 +286,10 @@ void Generate(ServerState& state, const ServedModel& model, const httplib::Reque
       "text/event-stream", [job](size_t, httplib::DataSink& sink) { return StreamStep(*job, sink); },
       [job](bool) {
         if (job->finished) return;
-        if (!job->bridge->client_gone.exchange(true)) job->model->engine->Cancel(job->id);
-        job->state->metrics.RecordFinish("cancelled");
+        if (!job->bridge->client_gone.exchange(true)) job->CancelAll();
+        for (const Choice& c : job->choices) {
+          if (!c.finish) job->state->metrics.RecordFinish("cancelled");
+        }
       });
 }
 

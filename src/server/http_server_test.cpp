@@ -164,6 +164,80 @@ TEST_F(ServerTest, ChatStreamingWithUsage) {
   EXPECT_EQ(text.size(), 4u);
 }
 
+TEST_F(ServerTest, SeveralChoices) {
+  Start();
+  auto r = Post("/v1/chat/completions", Chat({{"max_tokens", 4}, {"n", 3}, {"logprobs", true}}));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json j = json::parse(r->body);
+  ASSERT_EQ(j["choices"].size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(j["choices"][i]["index"], i);
+    EXPECT_EQ(j["choices"][i]["message"]["content"].get<std::string>().size(), 4u);
+    EXPECT_EQ(j["choices"][i]["logprobs"]["content"].size(), 4u);
+  }
+  EXPECT_EQ(j["usage"]["completion_tokens"], 12);
+  EXPECT_EQ(j["usage"]["total_tokens"], j["usage"]["prompt_tokens"].get<int>() + 12);
+
+  auto text = Post("/v1/completions", {{"prompt", "Hi"}, {"max_tokens", 2}, {"n", 2}});
+  ASSERT_EQ(text->status, 200) << text->body;
+  EXPECT_EQ(json::parse(text->body)["choices"][1]["index"], 1);
+}
+
+TEST_F(ServerTest, SeveralChoicesStreaming) {
+  Start();
+  auto r = Post("/v1/chat/completions", Chat({{"stream", true}, {"max_tokens", 3}, {"n", 2},
+                                              {"stream_options", {{"include_usage", true}}}}));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  std::vector<json> ev = SseEvents(r->body);
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev.back(), "[DONE]");
+  json usage = ev[ev.size() - 2];
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"]["completion_tokens"], 6);
+  std::string text[2];
+  int roles[2] = {0, 0}, finishes[2] = {0, 0};
+  for (size_t i = 0; i + 2 < ev.size(); ++i) {
+    ASSERT_EQ(ev[i]["choices"].size(), 1u);
+    const json& c = ev[i]["choices"][0];
+    int index = c["index"];
+    ASSERT_TRUE(index == 0 || index == 1);
+    if (c["delta"].contains("role")) ++roles[index];
+    text[index] += c["delta"].value("content", "");
+    if (!c["finish_reason"].is_null()) ++finishes[index];
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(roles[i], 1);
+    EXPECT_EQ(finishes[i], 1);
+    EXPECT_EQ(text[i].size(), 3u);
+  }
+}
+
+TEST_F(ServerTest, SeveralChoicesAllCancelledOnDisconnect) {
+  FakeEngineOptions eo;
+  eo.token_delay = std::chrono::milliseconds(5);
+  eo.eos_after_reply = false;
+  Start(eo);
+  SendAndHangUp(Chat({{"stream", true}, {"n", 2}}).dump(), "content");
+  ASSERT_TRUE(WaitForCancel(2));
+  EXPECT_EQ(engine_->running(), 0);
+}
+
+TEST_F(ServerTest, SeveralChoicesBeyondTheQueueAre503AndLeaveNothingRunning) {
+  FakeEngineOptions eo;
+  eo.parallel = 1;
+  eo.max_queue = 1;
+  eo.token_delay = std::chrono::milliseconds(20);
+  Start(eo);
+  auto r = Post("/v1/chat/completions", Chat({{"max_tokens", 10}, {"n", 4}, {"ignore_eos", true}}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_TRUE(r->has_header("Retry-After"));
+  for (int i = 0; i < 300 && engine_->running() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(engine_->running(), 0);
+}
+
 TEST_F(ServerTest, StopStringEndsWithStop) {
   FakeEngineOptions eo;
   eo.reply = "abcXdef";

@@ -117,10 +117,6 @@ Error RejectUnsupported(const json& body) {
   }
   if (Present(body, "prediction")) return UnsupportedField("prediction", "predicted outputs");
   if (Present(body, "web_search_options")) return UnsupportedField("web_search_options", "web search");
-  if (Present(body, "n") && body["n"] != 1) {
-    if (!body["n"].is_number_integer() || body["n"].get<int64_t>() < 1) return InvalidField("n", "must be >= 1");
-    return UnsupportedField("n", "more than one choice per request (n > 1)");
-  }
   if (Present(body, "best_of") && body["best_of"] != 1) return UnsupportedField("best_of", "best_of > 1");
   if (Present(body, "echo") && body["echo"] != false) return UnsupportedField("echo", "echoing the prompt");
   if (Present(body, "suffix") && body["suffix"] != "") return UnsupportedField("suffix", "insertion (suffix)");
@@ -158,6 +154,7 @@ Error ParseGeneration(const json& body, GenerationFields* gen) {
   if (Error e = ParseLogitBias(body, &s.logit_bias)) return e;
   if (Error e = ParseStop(body, &gen->stop)) return e;
   if (Error e = GetBool(body, "ignore_eos", &gen->ignore_eos)) return e;
+  if (Error e = GetInt32(body, "n", 1, kMaxChoices, &gen->n)) return e;
   if (Error e = GetBool(body, "stream", &gen->stream)) return e;
   if (Present(body, "stream_options")) {
     const json& so = body["stream_options"];

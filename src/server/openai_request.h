@@ -1,6 +1,6 @@
 // Parsing and validation of OpenAI (and llama-server) request bodies into native requests. Pure functions:
 // no engine, no sockets. Every rejected field is named in the error; fields we cannot honour (tools,
-// response_format with a schema, n > 1, ...) are rejected instead of ignored.
+// response_format with a schema, best_of, ...) are rejected instead of ignored.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +23,15 @@ struct GenerationFields {
   int32_t max_tokens = -1;           // -1: until EOS or the context is full
   std::vector<std::string> stop;
   bool ignore_eos = false;
+  int32_t n = 1;                     // choices, each generated as its own sequence
   bool stream = false;
   bool include_usage = false;        // stream_options.include_usage
   bool logprobs = false;
   int32_t top_logprobs = 0;
 };
+
+// The most choices one request may ask for.
+inline constexpr int32_t kMaxChoices = 16;
 
 struct ChatRequest {
   GenerationFields gen;

@@ -37,7 +37,7 @@ TEST(ParseChat, AcceptsFullRequest) {
                              {"logit_bias", {{"15", -100}}},
                              {"logprobs", true},
                              {"top_logprobs", 3},
-                             {"n", 1},
+                             {"n", 3},
                              {"stream", true},
                              {"stream_options", {{"include_usage", true}}},
                              {"user", "u1"}}),
@@ -53,6 +53,7 @@ TEST(ParseChat, AcceptsFullRequest) {
   EXPECT_EQ(r.gen.sampling.logit_bias[0].first, 15);
   EXPECT_TRUE(r.gen.sampling.logprobs);
   EXPECT_EQ(r.gen.sampling.n_probs, 3);
+  EXPECT_EQ(r.gen.n, 3);
   EXPECT_TRUE(r.gen.stream);
   EXPECT_TRUE(r.gen.include_usage);
 }
@@ -82,7 +83,9 @@ TEST(ParseChat, RejectsInvalidAndUnsupportedFieldsByName) {
       {{{"logit_bias", {{"3", 500}}}}, 400, "logit_bias"},
       {{{"top_logprobs", 2}}, 400, "top_logprobs"},
       {{{"stream", "yes"}}, 400, "stream"},
-      {{{"n", 2}}, 400, "n"},
+      {{{"n", 0}}, 400, "n"},
+      {{{"n", 17}}, 400, "n"},
+      {{{"n", 1.5}}, 400, "n"},
       {{{"tools", {{{"type", "function"}}}}}, 400, "tools"},
       {{{"tool_choice", "required"}}, 400, "tool_choice"},
       {{{"response_format", {{"type", "json_schema"}}}}, 400, "response_format"},

@@ -56,19 +56,23 @@ json ChatLogprobs(const std::vector<LogprobItem>& items) {
   return {{"content", content}, {"refusal", nullptr}};
 }
 
-json ChatCompletionJson(const ResponseMeta& meta, const std::string& content, const std::string& reasoning,
-                        const std::string& finish_reason, const Usage& usage, const json& logprobs) {
+json ChatChoiceJson(int index, const std::string& content, const std::string& reasoning,
+                    const std::string& finish_reason, const json& logprobs) {
   json message = {{"role", "assistant"}, {"content", content}, {"refusal", nullptr}};
   if (!reasoning.empty()) message["reasoning_content"] = reasoning;
-  json choice = {{"index", 0}, {"message", message}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
-  json out = Chunk(meta, "chat.completion", json::array({choice}));
+  return {{"index", index}, {"message", message}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
+}
+
+json ChatCompletionJson(const ResponseMeta& meta, json choices, const Usage& usage) {
+  json out = Chunk(meta, "chat.completion", std::move(choices));
   out["usage"] = UsageJson(usage);
   return out;
 }
 
-json ChatChunkJson(const ResponseMeta& meta, const json& delta, const std::string& finish_reason,
+json ChatChunkJson(const ResponseMeta& meta, int index, const json& delta, const std::string& finish_reason,
                    const json& logprobs) {
-  json choice = {{"index", 0}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", NullIfEmpty(finish_reason)}};
+  json choice = {
+      {"index", index}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", NullIfEmpty(finish_reason)}};
   return Chunk(meta, "chat.completion.chunk", json::array({choice}));
 }
 
@@ -93,17 +97,20 @@ json CompletionLogprobs(const std::vector<LogprobItem>& items, size_t text_offse
           {"text_offset", offsets}};
 }
 
-json TextCompletionJson(const ResponseMeta& meta, const std::string& text, const std::string& finish_reason,
-                        const Usage& usage, const json& logprobs) {
-  json choice = {{"index", 0}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
-  json out = Chunk(meta, "text_completion", json::array({choice}));
+json TextChoiceJson(int index, const std::string& text, const std::string& finish_reason, const json& logprobs) {
+  return {{"index", index}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
+}
+
+json TextCompletionJson(const ResponseMeta& meta, json choices, const Usage& usage) {
+  json out = Chunk(meta, "text_completion", std::move(choices));
   out["usage"] = UsageJson(usage);
   return out;
 }
 
-json TextChunkJson(const ResponseMeta& meta, const std::string& text, const std::string& finish_reason,
+json TextChunkJson(const ResponseMeta& meta, int index, const std::string& text, const std::string& finish_reason,
                    const json& logprobs) {
-  json choice = {{"index", 0}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", NullIfEmpty(finish_reason)}};
+  json choice = {
+      {"index", index}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", NullIfEmpty(finish_reason)}};
   return Chunk(meta, "text_completion", json::array({choice}));
 }
 

@@ -37,23 +37,25 @@ std::string NewResponseId(std::string_view prefix);
 
 nlohmann::json UsageJson(const Usage& usage);
 
-// Chat: `logprobs` is null or the {"content": [...]} object from ChatLogprobs.
+// Chat: `logprobs` is null or the {"content": [...]} object from ChatLogprobs. `index` is the choice's position
+// (0 .. n-1 for a request with `n` choices).
 nlohmann::json ChatLogprobs(const std::vector<LogprobItem>& items);
-nlohmann::json ChatCompletionJson(const ResponseMeta& meta, const std::string& content, const std::string& reasoning,
-                                  const std::string& finish_reason, const Usage& usage,
-                                  const nlohmann::json& logprobs);
+nlohmann::json ChatChoiceJson(int index, const std::string& content, const std::string& reasoning,
+                              const std::string& finish_reason, const nlohmann::json& logprobs);
+nlohmann::json ChatCompletionJson(const ResponseMeta& meta, nlohmann::json choices, const Usage& usage);
 // delta: {"role": "assistant", "content": ""}, {"content": "..."}, {"reasoning_content": "..."} or {}.
 // finish_reason: empty → null.
-nlohmann::json ChatChunkJson(const ResponseMeta& meta, const nlohmann::json& delta, const std::string& finish_reason,
-                             const nlohmann::json& logprobs);
+nlohmann::json ChatChunkJson(const ResponseMeta& meta, int index, const nlohmann::json& delta,
+                             const std::string& finish_reason, const nlohmann::json& logprobs);
 nlohmann::json ChatUsageChunkJson(const ResponseMeta& meta, const Usage& usage);
 
 // Completions (legacy): `logprobs` is null or {"tokens", "token_logprobs", "top_logprobs", "text_offset"}.
 nlohmann::json CompletionLogprobs(const std::vector<LogprobItem>& items, size_t text_offset);
-nlohmann::json TextCompletionJson(const ResponseMeta& meta, const std::string& text, const std::string& finish_reason,
-                                  const Usage& usage, const nlohmann::json& logprobs);
-nlohmann::json TextChunkJson(const ResponseMeta& meta, const std::string& text, const std::string& finish_reason,
-                             const nlohmann::json& logprobs);
+nlohmann::json TextChoiceJson(int index, const std::string& text, const std::string& finish_reason,
+                              const nlohmann::json& logprobs);
+nlohmann::json TextCompletionJson(const ResponseMeta& meta, nlohmann::json choices, const Usage& usage);
+nlohmann::json TextChunkJson(const ResponseMeta& meta, int index, const std::string& text,
+                             const std::string& finish_reason, const nlohmann::json& logprobs);
 nlohmann::json TextUsageChunkJson(const ResponseMeta& meta, const Usage& usage);
 
 // "data: {json}\n\n". Invalid UTF-8 is replaced (U+FFFD) rather than failing.

@@ -1,6 +1,8 @@
 // Engine events → OpenAI chunks and bodies.
 #include "server/output_builder.h"
 
+#include <algorithm>
+
 namespace ingot::server {
 
 using nlohmann::json;
@@ -25,22 +27,22 @@ LogprobItem OutputBuilder::MakeLogprob(const engine::TokenEvent& event) const {
 std::string OutputBuilder::TextChunks(const std::string& text, const json& logprobs) {
   if (options_.kind == ApiKind::kCompletion) {
     if (text.empty() && logprobs.is_null()) return "";
-    return SseEvent(TextChunkJson(options_.meta, text, "", logprobs));
+    return SseEvent(TextChunkJson(options_.meta, options_.index, text, "", logprobs));
   }
   chat::ReasoningParser::Delta delta = reasoning_.Push(text);
   std::string out;
   if (!delta.reasoning.empty()) {
-    out += SseEvent(ChatChunkJson(options_.meta, {{"reasoning_content", delta.reasoning}}, "", nullptr));
+    out += SseEvent(ChatChunkJson(options_.meta, options_.index, {{"reasoning_content", delta.reasoning}}, "", nullptr));
   }
   if (!delta.content.empty() || !logprobs.is_null()) {
-    out += SseEvent(ChatChunkJson(options_.meta, {{"content", delta.content}}, "", logprobs));
+    out += SseEvent(ChatChunkJson(options_.meta, options_.index, {{"content", delta.content}}, "", logprobs));
   }
   return out;
 }
 
 std::string OutputBuilder::StreamStart() {
   if (options_.kind == ApiKind::kCompletion) return "";
-  return SseEvent(ChatChunkJson(options_.meta, {{"role", "assistant"}, {"content", ""}}, "", nullptr));
+  return SseEvent(ChatChunkJson(options_.meta, options_.index, {{"role", "assistant"}, {"content", ""}}, "", nullptr));
 }
 
 std::string OutputBuilder::StreamToken(const engine::TokenEvent& event) {
@@ -59,16 +61,13 @@ std::string OutputBuilder::StreamFinish(const engine::FinishEvent& event) {
   if (options_.kind == ApiKind::kChat) {
     chat::ReasoningParser::Delta rest = reasoning_.Finish();
     if (!rest.reasoning.empty()) {
-      out += SseEvent(ChatChunkJson(options_.meta, {{"reasoning_content", rest.reasoning}}, "", nullptr));
+      out += SseEvent(ChatChunkJson(options_.meta, options_.index, {{"reasoning_content", rest.reasoning}}, "", nullptr));
     }
-    if (!rest.content.empty()) out += SseEvent(ChatChunkJson(options_.meta, {{"content", rest.content}}, "", nullptr));
-    out += SseEvent(ChatChunkJson(options_.meta, json::object(), reason, nullptr));
-    if (options_.include_usage) out += SseEvent(ChatUsageChunkJson(options_.meta, MakeUsage(event)));
+    if (!rest.content.empty()) out += SseEvent(ChatChunkJson(options_.meta, options_.index, {{"content", rest.content}}, "", nullptr));
+    out += SseEvent(ChatChunkJson(options_.meta, options_.index, json::object(), reason, nullptr));
   } else {
-    out += SseEvent(TextChunkJson(options_.meta, "", reason, nullptr));
-    if (options_.include_usage) out += SseEvent(TextUsageChunkJson(options_.meta, MakeUsage(event)));
+    out += SseEvent(TextChunkJson(options_.meta, options_.index, "", reason, nullptr));
   }
-  out += kSseDone;
   return out;
 }
 
@@ -87,22 +86,43 @@ void OutputBuilder::AddToken(const engine::TokenEvent& event) {
   Accumulate(event.text);
 }
 
-json OutputBuilder::Complete(const engine::FinishEvent& event) {
+json OutputBuilder::CompleteChoice(const engine::FinishEvent& event) {
   Accumulate(event.text);
   std::string reason = FinishReasonString(event.reason);
   if (options_.kind == ApiKind::kCompletion) {
     json logprobs = options_.logprobs ? CompletionLogprobs(logprobs_, 0) : json();
-    return TextCompletionJson(options_.meta, content_, reason, MakeUsage(event), logprobs);
+    return TextChoiceJson(options_.index, content_, reason, logprobs);
   }
   chat::ReasoningParser::Delta rest = reasoning_.Finish();
   reasoning_text_ += rest.reasoning;
   content_ += rest.content;
   json logprobs = options_.logprobs ? ChatLogprobs(logprobs_) : json();
-  return ChatCompletionJson(options_.meta, content_, reasoning_text_, reason, MakeUsage(event), logprobs);
+  return ChatChoiceJson(options_.index, content_, reasoning_text_, reason, logprobs);
 }
 
-Usage OutputBuilder::MakeUsage(const engine::FinishEvent& event) const {
-  return {event.prompt_tokens, event.completion_tokens, event.cached_tokens};
+Usage MergeUsage(const std::vector<engine::FinishEvent>& finishes) {
+  Usage usage;
+  for (const engine::FinishEvent& f : finishes) {
+    usage.prompt_tokens = std::max(usage.prompt_tokens, f.prompt_tokens);
+    usage.cached_tokens = std::max(usage.cached_tokens, f.cached_tokens);
+    usage.completion_tokens += f.completion_tokens;
+  }
+  return usage;
+}
+
+std::string StreamEnd(const OutputOptions& options, const Usage& usage) {
+  std::string out;
+  if (options.include_usage) {
+    out += SseEvent(options.kind == ApiKind::kChat ? ChatUsageChunkJson(options.meta, usage)
+                                                   : TextUsageChunkJson(options.meta, usage));
+  }
+  out += kSseDone;
+  return out;
+}
+
+json CompletionBody(const OutputOptions& options, json choices, const Usage& usage) {
+  return options.kind == ApiKind::kChat ? ChatCompletionJson(options.meta, std::move(choices), usage)
+                                        : TextCompletionJson(options.meta, std::move(choices), usage);
 }
 
 }  // namespace ingot::server

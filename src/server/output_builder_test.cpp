@@ -49,13 +49,18 @@ OutputOptions Opts(ApiKind kind) {
   return o;
 }
 
+// The non-streaming body of a one-choice request.
+json Complete(OutputBuilder& b, const OutputOptions& o, const engine::FinishEvent& f) {
+  return CompletionBody(o, json::array({b.CompleteChoice(f)}), MergeUsage({f}));
+}
+
 TEST(OutputBuilder, ChatNonStreamingWithReasoning) {
   FakeCodec codec;
   OutputOptions o = Opts(ApiKind::kChat);
   o.reasoning = {"<think>", "</think>", false};
   OutputBuilder b(o, &codec);
   for (const char* t : {"<thi", "nk>ponder", "</think>\n", "Answer"}) b.AddToken(Tok(t));
-  json r = b.Complete(Fin(engine::FinishReason::kLength));
+  json r = Complete(b, o, Fin(engine::FinishReason::kLength));
   EXPECT_EQ(r["object"], "chat.completion");
   EXPECT_EQ(r["id"], "chatcmpl-1");
   EXPECT_EQ(r["choices"][0]["message"]["role"], "assistant");
@@ -80,6 +85,7 @@ TEST(OutputBuilder, ChatStreamingShape) {
   engine::FinishEvent fin = Fin(engine::FinishReason::kStop);
   fin.text = "!";
   sse += b.StreamFinish(fin);
+  sse += StreamEnd(o, MergeUsage({fin}));
   std::vector<json> ev = Events(sse);
   ASSERT_EQ(ev.size(), 7u);
   EXPECT_EQ(ev[0]["choices"][0]["delta"]["role"], "assistant");
@@ -115,7 +121,7 @@ TEST(OutputBuilder, CompletionWithLogprobs) {
   OutputBuilder b(o, &codec);
   b.AddToken(Tok("a"));
   b.AddToken(Tok("b"));
-  json r = b.Complete(Fin(engine::FinishReason::kStop));
+  json r = Complete(b, o, Fin(engine::FinishReason::kStop));
   EXPECT_EQ(r["object"], "text_completion");
   EXPECT_EQ(r["choices"][0]["text"], "ab");
   EXPECT_EQ(r["choices"][0]["logprobs"]["tokens"], json({"a", "b"}));
@@ -130,10 +136,51 @@ TEST(OutputBuilder, ChatLogprobsShape) {
   o.logprobs = true;
   OutputBuilder b(o, &codec);
   b.AddToken(Tok("a"));
-  json lp = b.Complete(Fin(engine::FinishReason::kStop))["choices"][0]["logprobs"];
+  json lp = Complete(b, o, Fin(engine::FinishReason::kStop))["choices"][0]["logprobs"];
   EXPECT_EQ(lp["content"][0]["token"], "a");
   EXPECT_EQ(lp["content"][0]["bytes"], json({97}));
   EXPECT_EQ(lp["content"][0]["top_logprobs"][0]["token"], "a");
+}
+
+TEST(OutputBuilder, SeveralChoicesShareMetaAndMergeUsage) {
+  FakeCodec codec;
+  OutputOptions o = Opts(ApiKind::kChat);
+  o.include_usage = true;
+  std::vector<OutputBuilder> builders;
+  for (int i = 0; i < 2; ++i) {
+    OutputOptions c = o;
+    c.index = i;
+    builders.emplace_back(c, &codec);
+  }
+  std::string sse = builders[0].StreamStart() + builders[1].StreamStart();
+  sse += builders[1].StreamToken(Tok("b"));
+  sse += builders[0].StreamToken(Tok("a"));
+  engine::FinishEvent f0 = Fin(engine::FinishReason::kStop), f1 = Fin(engine::FinishReason::kLength);
+  f1.completion_tokens = 5;
+  sse += builders[1].StreamFinish(f1) + builders[0].StreamFinish(f0) + StreamEnd(o, MergeUsage({f0, f1}));
+  std::vector<json> ev = Events(sse);
+  ASSERT_EQ(ev.size(), 8u);
+  EXPECT_EQ(ev[0]["choices"][0]["index"], 0);
+  EXPECT_EQ(ev[1]["choices"][0]["index"], 1);
+  EXPECT_EQ(ev[2]["choices"][0]["index"], 1);
+  EXPECT_EQ(ev[2]["choices"][0]["delta"]["content"], "b");
+  EXPECT_EQ(ev[3]["choices"][0]["index"], 0);
+  EXPECT_EQ(ev[4]["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(ev[5]["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(ev[6]["usage"]["prompt_tokens"], 10);
+  EXPECT_EQ(ev[6]["usage"]["completion_tokens"], 8);
+  EXPECT_EQ(ev[7], "[DONE]");
+  for (const json& e : ev) {
+    if (e.is_object()) {
+      EXPECT_EQ(e["id"], "chatcmpl-1");
+    }
+  }
+
+  json body = CompletionBody(o, json::array({builders[0].CompleteChoice(f0), builders[1].CompleteChoice(f1)}),
+                             MergeUsage({f0, f1}));
+  ASSERT_EQ(body["choices"].size(), 2u);
+  EXPECT_EQ(body["choices"][1]["index"], 1);
+  EXPECT_EQ(body["usage"]["total_tokens"], 18);
 }
 
 TEST(Responses, InvalidUtf8IsReplacedNotThrown) {

@@ -98,6 +98,45 @@ test('stop strings end with stop and are not emitted', async () => {
   assert.equal(r.choices[0].text, text.slice(0, cut));
 });
 
+test('n choices: sampled ones differ, greedy ones agree, streaming tags each index', async () => {
+  const sampled = await client.chat.completions.create({
+    model: 'stories', messages, max_tokens: 16, temperature: 1, seed: 7, n: 3,
+  });
+  assert.deepEqual(sampled.choices.map((c) => c.index), [0, 1, 2]);
+  const texts = new Set(sampled.choices.map((c) => c.message.content));
+  assert.ok(texts.size >= 2, `expected different samples, got ${[...texts]}`);
+  assert.ok(sampled.usage.completion_tokens > 16 && sampled.usage.completion_tokens <= 48);
+
+  const one = await client.chat.completions.create({ model: 'stories', messages, max_tokens: 12, temperature: 0 });
+  const greedy = await client.chat.completions.create({
+    model: 'stories', messages, max_tokens: 12, temperature: 0, n: 2,
+  });
+  assert.equal(greedy.choices[0].message.content, one.choices[0].message.content);
+  assert.equal(greedy.choices[1].message.content, one.choices[0].message.content);
+
+  const stream = await client.chat.completions.create({
+    model: 'stories', messages, max_tokens: 12, temperature: 0, n: 2, stream: true,
+    stream_options: { include_usage: true },
+  });
+  const text = ['', ''];
+  const finishes = [0, 0];
+  let usage;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) {
+      text[c.index] += c.delta.content ?? '';
+      if (c.finish_reason) finishes[c.index] += 1;
+    }
+  }
+  assert.deepEqual(text, [one.choices[0].message.content, one.choices[0].message.content]);
+  assert.deepEqual(finishes, [1, 1]);
+  assert.equal(usage.completion_tokens, 2 * one.usage.completion_tokens);
+
+  const tooMany = await postJson(`${server.url}/v1/chat/completions`, { messages, n: 17 });
+  assert.equal(tooMany.status, 400);
+  assert.equal(tooMany.json.error.param, 'n');
+});
+
 test('errors carry the OpenAI shape and the right status', async () => {
   const url = `${server.url}/v1/chat/completions`;
   const malformed = await postJson(url, '{"messages": [');
