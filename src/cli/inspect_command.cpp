@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_commands.h"
+#include "engine/kv/kv_pools.h"
 #include "engine/summary.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -65,10 +66,20 @@ void Inspect(const InspectOptions& o) {
   if (model.ok()) {
     const model::ModelInfo& info = (*model)->info();
     const int32_t ctx = o.ctx > 0 ? o.ctx : std::min(info.n_ctx_train > 0 ? info.n_ctx_train : 4096, 8192);
-    const double kv = double(info.kv.BytesPerToken(DType::kF16)) * ctx;
+    // One sequence, as `ingot run` and `ingot serve --parallel 1` reserve it.
+    const engine::KvPools pools = engine::PlanKvPools(info.kv, DType::kF16, ctx, 1, 512);
+    const double kv = double(pools.bytes);
     std::printf("memory:        weights %s + KV cache %s (f16, %d tokens) = %s\n",
                 FormatBytes(double(info.weight_bytes)).c_str(), FormatBytes(kv).c_str(), ctx,
                 FormatBytes(double(info.weight_bytes) + kv).c_str());
+    if (const int32_t window = info.kv.MaxWindow(); window > 0) {
+      const double all = double(info.kv.BytesPerToken(DType::kF16)) * ctx;
+      std::printf("KV cache:      full-attention layers %s/token; sliding-window layers (window %d) %s/token for "
+                  "the last %d tokens only (all layers at full context: %s)\n",
+                  FormatBytes(double(info.kv.BytesPerToken(DType::kF16, false))).c_str(), window,
+                  FormatBytes(double(info.kv.BytesPerToken(DType::kF16, true))).c_str(),
+                  pools.n_swa_blocks * pools.block_size, FormatBytes(all).c_str());
+    }
   }
   if (o.metadata) {
     std::printf("\nmetadata (%zu keys):\n", file->metadata().size());

@@ -1,7 +1,7 @@
 // Sliding-window KV: sliding layers keep only their window (own block pool, blocks released as they leave it).
 // The model reads nothing outside the window even in a batched prefill longer than it; the engine's greedy output
 // past the window, with chunked prefill, preemption and the prefix cache, equals llama.cpp's; long contexts
-// reserve a fraction of the KV memory a full cache would.
+// reserve a fraction of the KV memory a full cache would, as the memory planner counts it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "engine/kv/kv_pools.h"
 #include "engine/load.h"
 #include "model/model.h"
+#include "store/planner.h"
 
 namespace ingot::engine {
 namespace {
@@ -143,6 +144,14 @@ TEST(SlidingWindowTest, LongContextReservesAFractionOfTheFullCache) {
     EXPECT_LE(reserved, g.BytesPerToken(DType::kF16, false) * size_t(n_ctx) +
                             g.BytesPerToken(DType::kF16, true) * sliding_tokens) << stem;
     EXPECT_LT(double(reserved), 0.35 * double(full)) << stem;
+    // The planner (ingot plan, ingot serve's admission check) counts exactly what the engine reserves.
+    store::PlanOptions po;
+    po.ctx = n_ctx;
+    po.parallel = 4;
+    po.shared_ctx = true;
+    auto plan = store::PlanMemory(*l.file, po);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_EQ(plan->kv_bytes, reserved) << stem;
   }
 }
 

@@ -96,15 +96,15 @@ void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port
   std::fflush(stdout);
 }
 
-// Refuses, before anything is reserved, a configuration the machine cannot hold (the planner's numbers, with
-// sliding-window layers counted at full context as the engine allocates them today).
+// Refuses, before anything is reserved, a configuration the machine cannot hold (the planner's numbers for
+// ingot's engine: --ctx-size is one budget for all requests, sliding-window layers keep a window per request).
 void CheckMemory(const ServeSettings& s) {
   auto file = gguf::File::Open(s.model);
   if (!file.ok()) Fail(file.status().ToString());
   store::PlanOptions plan_options;
   plan_options.ctx = s.ctx_size;
-  plan_options.parallel = 1;  // --ctx-size is the total KV budget shared by all requests
-  plan_options.swa_full = true;
+  plan_options.parallel = s.parallel;
+  plan_options.shared_ctx = true;
   auto memory = store::DetectMemoryBytes();
   if (!memory.ok()) return;
   plan_options.memory = *memory;

@@ -80,9 +80,19 @@ Result<std::vector<bool>> SlidingLayers(const gguf::File& f, const std::string& 
 
 uint64_t KvRowBytes(DType type, int32_t head_dim) { return RowBytes(type, size_t(head_dim)); }
 
+// Tokens per block of ingot's KV cache (engine/kv/kv_pools.h), for shared_ctx plans.
+constexpr int64_t kEngineBlock = 16;
+
+int64_t RoundToBlocks(int64_t tokens) { return (tokens + kEngineBlock - 1) / kEngineBlock * kEngineBlock; }
+
 int64_t TokensCached(const KvLayer& layer, const ModelShape& shape, const PlanOptions& o, int64_t ctx) {
-  if (!layer.sliding || o.swa_full || shape.sliding_window <= 0) return ctx;
-  return std::min<int64_t>(ctx, shape.sliding_window + o.ubatch);
+  const bool slides = layer.sliding && !o.swa_full && shape.sliding_window > 0;
+  if (!o.shared_ctx) return slides ? std::min<int64_t>(ctx, shape.sliding_window + o.ubatch) : ctx;
+  // As the engine's PlanKvPools: a window per sequence plus one step, two blocks of rounding per sequence.
+  const int64_t all = RoundToBlocks(ctx);
+  if (!slides) return all;
+  const int64_t step = std::max<int64_t>(o.ubatch, o.parallel);
+  return std::min(all, RoundToBlocks(o.parallel * shape.sliding_window + step) + 2 * kEngineBlock * o.parallel);
 }
 
 // KV groups and the compute estimate for one context; assumes validated options.
@@ -90,6 +100,7 @@ MemoryPlan Evaluate(const ModelShape& shape, const PlanOptions& o, int64_t ctx) 
   MemoryPlan plan;
   plan.ctx = ctx;
   plan.parallel = o.parallel;
+  plan.shared_ctx = o.shared_ctx;
   plan.kv_type = o.kv_type;
   plan.weights = shape.weight_bytes + o.extra_weight_bytes;
   std::map<std::string, KvGroup> groups;
@@ -112,11 +123,11 @@ MemoryPlan Evaluate(const ModelShape& shape, const PlanOptions& o, int64_t ctx) 
         uint64_t(l.n_kv_head) * (KvRowBytes(o.kv_type, l.head_dim_k) + KvRowBytes(o.kv_type, l.head_dim_v));
   }
   for (auto& [kind, g] : groups) {
-    g.bytes = g.bytes_per_token * uint64_t(g.tokens) * uint64_t(o.parallel);
+    g.bytes = g.bytes_per_token * uint64_t(g.tokens) * uint64_t(o.shared_ctx ? 1 : o.parallel);
     plan.kv_bytes += g.bytes;
     plan.kv.push_back(g);
   }
-  const uint64_t step_tokens = uint64_t(std::min<int64_t>(o.ubatch, ctx * o.parallel));
+  const uint64_t step_tokens = uint64_t(std::min<int64_t>(o.ubatch, o.shared_ctx ? ctx : ctx * o.parallel));
   const uint64_t act_floats = 4 * uint64_t(shape.n_embd) + uint64_t(max_q_dim) + 2 * uint64_t(max_kv_dim) +
                               3 * uint64_t(shape.n_ff_max);
   const uint64_t activations = step_tokens * act_floats * 4;
@@ -228,11 +239,11 @@ Status CheckFits(const MemoryPlan& plan) {
   if (plan.fits) return Status::Ok();
   std::string m = "needs " + FormatBytes(double(plan.total)) + " (weights " + FormatBytes(double(plan.weights)) +
                   ", KV cache " + FormatBytes(double(plan.kv_bytes)) + ", compute " +
-                  FormatBytes(double(plan.compute)) + ") for " + std::to_string(plan.ctx) + " tokens x " +
-                  std::to_string(plan.parallel) + " sequences, but " + FormatBytes(double(plan.memory)) +
-                  " is available; ";
+                  FormatBytes(double(plan.compute)) + ") for " + std::to_string(plan.ctx) + " tokens " +
+                  (plan.shared_ctx ? "shared by " : "x ") + std::to_string(plan.parallel) + " sequences, but " +
+                  FormatBytes(double(plan.memory)) + " is available; ";
   if (plan.max_ctx_fit > 0) {
-    m += "at most " + std::to_string(plan.max_ctx_fit) + " tokens per sequence fit";
+    m += "at most " + std::to_string(plan.max_ctx_fit) + (plan.shared_ctx ? " tokens fit" : " tokens per sequence fit");
     if (plan.kv_type == DType::kF16 || plan.kv_type == DType::kF32) m += " (more with a q8_0 KV cache)";
   } else {
     m += "the weights and buffers alone do not fit: choose a smaller quantization or model";

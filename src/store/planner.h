@@ -10,7 +10,10 @@
 //   sliding     <arch>.attention.sliding_window_pattern: a bool array (true = sliding) or an integer N (every
 //               Nth layer is global, the others slide); without a pattern, gemma2 alternates, others are global
 //   shared      the last <arch>.attention.shared_kv_layers layers reuse earlier layers' KV and own no cache
-//   tokens      global layers: ctx per sequence; sliding layers: min(ctx, window + ubatch) unless swa_full
+//   tokens      global layers: ctx per sequence; sliding layers: min(ctx, window + ubatch) unless swa_full.
+//               With shared_ctx (ingot's engine: --ctx-size is one budget for all sequences, KV in blocks of 16
+//               tokens) global layers cache ctx tokens in all and sliding layers parallel × window + ubatch
+//               (+ 2 blocks per sequence), at most ctx
 // Weights are the tensor bytes of all parts. Compute buffers are an estimate for a CPU forward pass over
 // `ubatch` tokens: activations (F32) of the widest layer, the logits of the batch, attention scratch and a
 // fixed 64 MiB for the runtime.
@@ -56,6 +59,7 @@ struct PlanOptions {
   DType kv_type = DType::kF16;  // F32, F16, Q8_0 or Q4_0
   int32_t ubatch = 512;    // tokens per prefill step
   bool swa_full = false;   // sliding layers keep the whole context (engines without window trimming)
+  bool shared_ctx = false; // ctx is one budget shared by the parallel sequences (ingot serve's --ctx-size)
   uint64_t extra_weight_bytes = 0;  // tensors in the other parts of a split model
   uint64_t memory = 0;     // budget in bytes; 0: do not judge the fit
 };
@@ -64,14 +68,15 @@ struct PlanOptions {
 struct KvGroup {
   std::string kind;
   int32_t n_layers = 0;
-  int64_t tokens = 0;            // tokens cached per sequence by each layer of the group
+  int64_t tokens = 0;            // tokens cached per sequence by each layer of the group (shared_ctx: in all)
   uint64_t bytes_per_token = 0;  // summed over the group's layers
   uint64_t bytes = 0;            // for all sequences
 };
 
 struct MemoryPlan {
-  int64_t ctx = 0;  // resolved per-sequence context
+  int64_t ctx = 0;  // resolved per-sequence context (shared_ctx: the whole budget)
   int32_t parallel = 1;
+  bool shared_ctx = false;
   DType kv_type = DType::kF16;
   uint64_t weights = 0;
   std::vector<KvGroup> kv;
@@ -80,7 +85,7 @@ struct MemoryPlan {
   uint64_t total = 0;
   uint64_t memory = 0;        // the budget judged against (0: none)
   bool fits = true;           // total <= memory (true without a budget)
-  int64_t max_ctx_fit = 0;    // largest per-sequence context (≤ training context) that fits; 0: none or no budget
+  int64_t max_ctx_fit = 0;    // largest context (as ctx) that fits, ≤ the training context; 0: none or no budget
 };
 
 // Pure: the plan for a shape. Errors: bad options (ctx < 0, parallel < 1, unsupported KV type, a quantized KV

@@ -119,6 +119,29 @@ TEST(Planner, Gemma3SlidingWindowLayers) {
   EXPECT_EQ(PlanMemory(*file, full)->kv_bytes, 6u * 512 * 2048);
 }
 
+// ingot serve: --ctx-size is one budget for all sequences; sliding layers hold a window per running sequence.
+TEST(Planner, SharedContextKeepsOnlyWindowsForSlidingLayers) {
+  auto file = OpenShared("gemma3-f32.gguf");
+  ASSERT_NE(file, nullptr);
+  PlanOptions o;
+  o.ctx = 32768;
+  o.parallel = 4;
+  o.shared_ctx = true;
+  auto plan = PlanMemory(*file, o);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(Group(*plan, "global")->tokens, 32768);
+  EXPECT_EQ(Group(*plan, "sliding 64")->tokens, 4 * 64 + 512 + 4 * 2 * 16);  // windows, a step, rounding
+  EXPECT_EQ(plan->kv_bytes, 512u * 32768 + 5u * 512 * 896);
+  o.swa_full = true;
+  EXPECT_EQ(PlanMemory(*file, o)->kv_bytes, 6u * 512 * 32768);  // over 5x more
+  o.swa_full = false;
+  o.ctx = 300;  // smaller than the windows: sliding layers hold the budget (in blocks of 16)
+  EXPECT_EQ(Group(*PlanMemory(*file, o), "sliding 64")->tokens, 304);
+  o.memory = uint64_t(plan->weights) + (uint64_t(1) << 20);
+  const Status st = CheckFits(*PlanMemory(*file, o));
+  EXPECT_NE(st.message().find("tokens shared by 4 sequences"), std::string::npos) << st.message();
+}
+
 TEST(Planner, Gemma4SharedKvAndSwaHeadSizes) {
   auto file = OpenShared("gemma4-ple-soft-f16.gguf");
   ASSERT_NE(file, nullptr);
