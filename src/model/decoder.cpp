@@ -33,15 +33,8 @@ Result<BaseConfig> ReadBaseConfig(const gguf::File& file, const std::string& arc
   c.n_rot = int32_t(m.Int("rope.dimension_count", c.head_dim));
   c.rms_eps = m.Float("attention.layer_norm_rms_epsilon", 1e-5f);
   c.rope_base = m.Float("rope.freq_base", 10000.0f);
-  const std::string scaling = m.String("rope.scaling.type", "none");
-  const float factor = m.Float("rope.scaling.factor", 0.0f);
   INGOT_RETURN_IF_ERROR(m.status());
-  if (scaling == "linear" && factor > 0.0f) {
-    c.rope_scale = 1.0f / factor;
-  } else if (scaling != "none" && scaling != "linear") {
-    return Unsupported(file.path() + ": rope scaling type '" + scaling +
-                       "' is not supported (supported: none, linear)");
-  }
+  INGOT_ASSIGN_OR_RETURN(c.rope_scaling, ReadRopeScaling(file, arch, c.n_ctx_train));
   m.RequirePositive("attention.key_length", c.head_dim, 1024);
   m.RequirePositive("rope.dimension_count", c.n_rot, c.head_dim);
   INGOT_RETURN_IF_ERROR(m.status());

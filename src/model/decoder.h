@@ -10,6 +10,7 @@
 
 #include "model/metadata.h"
 #include "model/model.h"
+#include "model/rope_config.h"
 #include "model/weights.h"
 #include "ops/matmul.h"
 #include "ops/ops.h"
@@ -28,7 +29,7 @@ struct BaseConfig {
   int32_t n_ctx_train = 0;
   float rms_eps = 1e-5f;
   float rope_base = 10000.0f;
-  float rope_scale = 1.0f;         // linear scaling: 1 / rope.scaling.factor
+  RopeScaling rope_scaling;        // rope.scaling.* (linear, YaRN, LongRoPE magnitude)
   int32_t n_rot = 0;               // rope.dimension_count, else head_dim
 };
 

@@ -34,9 +34,11 @@ class Gemma final : public DecoderModel {
     INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, arch_));
     const BaseConfig& c = cfg_;
     MetaReader m(*file_, arch_);
-    const int32_t window = int32_t(m.Int("attention.sliding_window", 0));
-    const int32_t pattern = v2 ? 2 : int32_t(m.Int("attention.sliding_window_pattern", 6));
-    const float swa_base = v2 ? c.rope_base : m.Float("rope.freq_base_swa", 10000.0f);
+    // As llama.cpp: Gemma 2 defaults to a 4096 window on every other layer, its sliding layers scaled as the global
+    // ones; Gemma 3 slides only when the window is set, 5 of 6 layers by default, its sliding layers unscaled.
+    const int32_t window = int32_t(m.Int("attention.sliding_window", v2 ? 4096 : 0));
+    const int32_t pattern = int32_t(m.Int("attention.sliding_window_pattern", v2 ? 2 : 6));
+    const float swa_base = m.Float("rope.freq_base_swa", v2 ? c.rope_base : 10000.0f);
     const float attn_softcap = v2 ? m.Float("attn_logit_softcapping", 50.0f) : 0.0f;
     final_softcap_ = m.Float("final_logit_softcapping", v2 ? 30.0f : 0.0f);
     INGOT_RETURN_IF_ERROR(m.status());
@@ -75,8 +77,8 @@ class Gemma final : public DecoderModel {
       const bool sliding = window > 0 && il % pattern < pattern - 1;
       l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
                 .cache_layer = il, .window = sliding ? window : 0, .softcap = attn_softcap,
-                .rope = {ops::RopeLayout::kNeox, c.n_rot, sliding ? swa_base : c.rope_base,
-                         sliding ? 1.0f : c.rope_scale, nullptr, 1.0f}};
+                .rope = MakeRope(c.rope_scaling, ops::RopeLayout::kNeox, c.n_rot, sliding ? swa_base : c.rope_base,
+                                 v2 || !sliding)};
       l.q_scale = q_scale;
       layers_.push_back(std::move(l));
     }

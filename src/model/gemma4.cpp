@@ -121,8 +121,8 @@ class Gemma4 final : public DecoderModel {
       }
       l.attn = {.n_head = c.n_head, .n_head_kv = n_kv, .head_dim = hd, .cache_layer = il,
                 .window = swa ? window : 0,
-                .rope = {ops::RopeLayout::kNeox, swa ? n_rot_swa : c.n_rot, swa ? base_swa : c.rope_base,
-                         c.rope_scale, nullptr, 1.0f}};
+                .rope = MakeRope(c.rope_scaling, ops::RopeLayout::kNeox, swa ? n_rot_swa : c.n_rot,
+                                 swa ? base_swa : c.rope_base)};
       if (!l.owns_kv) {
         l.attn.cache_layer = LastOwnerOfKind(sliding, n_kv_layers, swa);
         if (l.attn.cache_layer < 0) {

@@ -1,6 +1,8 @@
 // Phi-3: Llama-shaped (pre-norm, GQA, NEOX RoPE, SwiGLU) with a fused QKV projection (attn_qkv, or separate
 // Q/K/V in some conversions), a fused gate+up projection (ffn_up: gate rows, then up rows), and LongRoPE's short
-// frequency factors with its magnitude factor (rope.scaling.attn_factor).
+// frequency factors with its magnitude factor (rope.scaling.attn_factor). llama.cpp switches to the long factors
+// when its context exceeds rope.scaling.original_context_length; we always use the short ones, as it does up to
+// that length.
 #include <algorithm>
 #include <cmath>
 
@@ -29,10 +31,6 @@ class Phi3 final : public DecoderModel {
   Status Bind() {
     INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, "phi3"));
     const BaseConfig& c = cfg_;
-    MetaReader m(*file_, "phi3");
-    const float attn_factor = m.Float("rope.scaling.attn_factor", 1.0f);
-    INGOT_RETURN_IF_ERROR(m.status());
-    if (!(attn_factor > 0.0f)) return Corrupt(file_->path() + ": phi3.rope.scaling.attn_factor must be positive");
     WeightBinder b(*file_);
     tok_embd_ = b.Matrix("token_embd.weight", c.n_vocab, c.n_embd);
     BindOutput(b, c, tok_embd_);
@@ -56,8 +54,7 @@ class Phi3 final : public DecoderModel {
       l.up = b.Matrix(p + "ffn_up.weight", 2 * n_ff, c.n_embd);
       l.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
       l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
-                .cache_layer = il, .scale = 1.0f / std::sqrt(float(c.head_dim)),
-                .rope = {ops::RopeLayout::kNeox, c.n_rot, c.rope_base, c.rope_scale, nullptr, attn_factor}};
+                .cache_layer = il, .rope = MakeRope(c.rope_scaling, ops::RopeLayout::kNeox, c.n_rot, c.rope_base)};
       layers_.push_back(std::move(l));
     }
     INGOT_RETURN_IF_ERROR(b.status());
@@ -99,6 +96,7 @@ class Phi3 final : public DecoderModel {
         Linear(l.wv, h, T, v);
       }
       RopeAndStore(batch, kv, l.attn, q, k, v);
+      ops::Scale(q, T * q_dim, 1.0f / std::sqrt(float(l.attn.head_dim)));  // as llama.cpp: q scaled, q·k scale 1
       Attend(batch, kv, l.attn, q, attn);
       Linear(l.wo, attn, T, h);
       ops::Add(x_.data(), h, T * E);

@@ -78,7 +78,7 @@ class Qwen final : public DecoderModel {
       }
       l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
                 .cache_layer = il, .scale = 1.0f / std::sqrt(float(c.head_dim)),
-                .rope = {ops::RopeLayout::kNeox, c.n_rot, c.rope_base, c.rope_scale, nullptr, 1.0f}};
+                .rope = MakeRope(c.rope_scaling, ops::RopeLayout::kNeox, c.n_rot, c.rope_base)};
       layers_.push_back(std::move(l));
     }
     INGOT_RETURN_IF_ERROR(b.status());

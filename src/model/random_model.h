@@ -71,4 +71,50 @@ struct RandomGemma4Options {
 // Writes a gemma4-architecture GGUF in llama.cpp's key and tensor layout, weights as WriteRandomLlama's.
 Status WriteRandomGemma4(const RandomGemma4Options& options, const std::string& out_path);
 
+// RoPE scaling metadata as llama.cpp's converters write it.
+struct RopeScalingSpec {
+  std::string type;         // "" (none written), "linear", "yarn", or "longrope" (phi3: short and long factor tensors)
+  float factor = 0.0f;      // rope.scaling.factor (linear, yarn)
+  int32_t n_ctx_orig = 0;   // rope.scaling.original_context_length (0: not written)
+  float attn_factor = 0.0f; // rope.scaling.attn_factor (0: not written)
+};
+
+// A small model of one of the other llama.cpp architectures: "llama" (Mistral-style GQA with its own head dim;
+// Mixtral with n_expert > 0), "qwen2" (QKV bias), "qwen3" (Q/K norm), "qwen3moe", "gemma2" (soft-caps,
+// alternating sliding layers), "gemma3" (sliding pattern, Q/K norm) and "phi3" (fused QKV and gate/up).
+struct FamilyShape {
+  std::string arch = "qwen2";
+  int32_t n_layer = 2;
+  int32_t n_embd = 128;
+  int32_t n_head = 4;
+  int32_t n_head_kv = 2;
+  int32_t head_dim = 32;      // attention.key_length (written when it differs from n_embd / n_head)
+  int32_t n_ff = 256;         // dense FFN; Mixtral: each expert
+  int32_t n_expert = 0;       // llama (Mixtral), qwen3moe
+  int32_t n_used = 0;
+  int32_t n_ff_expert = 0;    // qwen3moe
+  int32_t window = 0;         // gemma2/gemma3: sliding window
+  int32_t swa_period = 0;     // gemma2/gemma3: sliding_window_pattern (0: the family default, not written)
+  int32_t n_ctx = 4096;
+  float rope_base = 10000.0f;
+  RopeScalingSpec rope_scaling;
+};
+
+// Named shapes for `ingot dev make-model --arch A --shape S`: "tiny" for every architecture above, and
+// benchmark-sized ones ("qwen3" 1b-like, "qwen3moe" 30B-A3B layout scaled down, "gemma3" 1b-like, "llama"
+// "mistral" 7B-like at 12 layers).
+std::optional<FamilyShape> NamedFamilyShape(const std::string& arch, const std::string& name);
+std::vector<std::string> FamilyShapeNames(const std::string& arch);
+
+struct RandomFamilyOptions {
+  FamilyShape shape;
+  DType type = DType::kF32;  // type of the 2-D and expert matrices (norms, biases and routers stay F32)
+  std::string vocab_path;    // as in RandomModelOptions
+  uint64_t seed = 1;
+  std::string name = "ingot-random";
+};
+
+// Writes a GGUF of shape.arch in llama.cpp's key and tensor layout, weights as WriteRandomLlama's.
+Status WriteRandomFamily(const RandomFamilyOptions& options, const std::string& out_path);
+
 }  // namespace ingot::model

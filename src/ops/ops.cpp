@@ -3,6 +3,7 @@
 #include "ops/ops.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <vector>
 
@@ -34,6 +35,12 @@ inline float GeluF16One(float x, const float* table) {
   return table[F32ToF16(x)];
 }
 
+// YaRN's correction dim for a number of rotations over the original context: the dimension pair whose
+// wavelength fits n_ctx_orig / n_rotations.
+float YarnCorrDim(int32_t n_rot, int32_t n_ctx_orig, float rotations, float base) {
+  return float(n_rot) * std::log(float(n_ctx_orig) / (rotations * 2.0f * float(M_PI))) / (2.0f * std::log(base));
+}
+
 }  // namespace
 
 void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* out) {
@@ -49,21 +56,41 @@ void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* ou
 
 void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopeParams& p) {
   const int32_t half = p.n_rot / 2;
+  assert(half <= 512);
   const float theta_scale = std::pow(p.freq_base, -2.0f / float(p.n_rot));
+  float mscale = p.attn_factor;
+  float corr_low = 0.0f, corr_high = 0.0f;
+  if (p.ext_factor != 0.0f) {
+    corr_low = std::max(0.0f, std::floor(YarnCorrDim(p.n_rot, p.n_ctx_orig, p.beta_fast, p.freq_base)));
+    corr_high = std::min(float(p.n_rot - 1), std::ceil(YarnCorrDim(p.n_rot, p.n_ctx_orig, p.beta_slow, p.freq_base)));
+    mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+  }
+  // cos and sin of every dimension pair, computed once for all heads.
+  float cos_sin[2 * 512];
+  float theta = float(pos);
+  for (int32_t i = 0; i < half; ++i) {
+    const float extrap = p.freq_factors ? theta / p.freq_factors[i] : theta;
+    float t = p.freq_scale * extrap;
+    if (p.ext_factor != 0.0f) {
+      const float y = (float(i) - corr_low) / std::max(0.001f, corr_high - corr_low);
+      const float mix = (1.0f - std::min(1.0f, std::max(0.0f, y))) * p.ext_factor;
+      t = t * (1.0f - mix) + extrap * mix;
+    }
+    cos_sin[2 * i] = std::cos(t) * mscale;
+    cos_sin[2 * i + 1] = std::sin(t) * mscale;
+    theta *= theta_scale;
+  }
   for (int32_t h = 0; h < n_heads; ++h) {
     float* v = x + size_t(h) * size_t(head_dim);
-    float theta = float(pos) * p.freq_scale;
     for (int32_t i = 0; i < half; ++i) {
-      const float t = p.freq_factors ? theta / p.freq_factors[i] : theta;
-      const float c = std::cos(t) * p.attn_factor;
-      const float s = std::sin(t) * p.attn_factor;
+      const float c = cos_sin[2 * i];
+      const float s = cos_sin[2 * i + 1];
       const int32_t a = p.layout == RopeLayout::kAdjacent ? 2 * i : i;
       const int32_t b = p.layout == RopeLayout::kAdjacent ? 2 * i + 1 : i + half;
       const float x0 = v[a];
       const float x1 = v[b];
       v[a] = x0 * c - x1 * s;
       v[b] = x0 * s + x1 * c;
-      theta *= theta_scale;
     }
   }
 }

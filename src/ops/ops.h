@@ -22,9 +22,16 @@ struct RopeParams {
   float freq_scale = 1.0f;            // linear scaling: position multiplied by this (1 / factor)
   const float* freq_factors = nullptr;  // [n_rot / 2] divisors of each frequency (Llama 3.1 rope_freqs), or null
   float attn_factor = 1.0f;           // cos and sin are multiplied by it (LongRoPE / YaRN magnitude scaling)
+  // YaRN (as ggml computes it): ext_factor > 0 blends interpolated (freq_scale) and original frequencies with a
+  // ramp over the dimension pairs between the correction dims of beta_fast and beta_slow for n_ctx_orig, and
+  // multiplies the magnitude by 1 + 0.1 ln(1 / freq_scale).
+  float ext_factor = 0.0f;
+  int32_t n_ctx_orig = 0;
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
 };
 
-// Rotates n_heads heads of head_dim floats each (contiguous) for position pos.
+// Rotates n_heads heads of head_dim floats each (contiguous) for position pos. n_rot ≤ 1024.
 void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopeParams& p);
 
 // gate[i] = silu(gate[i]) * up[i]
