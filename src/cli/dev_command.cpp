@@ -1,9 +1,13 @@
-// `ingot dev make-model`: write a random-weight model of a real shape (offline demo, tests, benchmarks).
+// `ingot dev make-model`: write a random-weight model of a real shape (offline demo, tests, benchmarks), of any
+// architecture our writers know, with weights of one tensor type or quantized with a llama.cpp mix (Q4_K_M, ...).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
+#include "convert/quantize.h"
 #include "model/random_model.h"
+#include "util/thread_pool.h"
 
 namespace ingot::cli {
 
@@ -18,23 +22,62 @@ struct MakeModelOptions {
   uint64_t seed = 1;
 };
 
-void MakeModel(const MakeModelOptions& o) {
-  if (o.arch != "llama") Fail(Unsupported("make-model writes --arch llama only"));
-  auto shape = model::NamedShape(o.shape);
-  if (!shape) {
-    std::string names;
-    for (const auto& n : model::ShapeNames()) names += (names.empty() ? "" : ", ") + n;
-    Fail(InvalidArgument("unknown shape '" + o.shape + "' (known: " + names + ")"));
+std::string Join(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+[[noreturn]] void UnknownShape(const MakeModelOptions& o, const std::vector<std::string>& names) {
+  Fail(InvalidArgument("unknown shape '" + o.shape + "' for --arch " + o.arch + " (known: " + Join(names) + ")"));
+}
+
+// Writes the model with weights of `type` to `path`.
+Status Write(const MakeModelOptions& o, DType type, const std::string& path) {
+  const std::string name = "ingot-random-" + o.arch + "-" + o.shape;
+  if (o.arch == "llama") {
+    auto shape = model::NamedShape(o.shape);
+    if (!shape) UnknownShape(o, model::ShapeNames());
+    model::RandomModelOptions ro{.shape = *shape, .type = type, .vocab_path = o.vocab, .seed = o.seed, .name = name};
+    return model::WriteRandomLlama(ro, path);
   }
-  auto type = DTypeFromName(o.type);
-  if (!type) Fail(InvalidArgument("unknown tensor type '" + o.type + "'"));
-  model::RandomModelOptions ro;
-  ro.shape = *shape;
-  ro.type = *type;
-  ro.vocab_path = o.vocab;
-  ro.seed = o.seed;
-  ro.name = "ingot-random-" + o.shape;
-  if (auto st = model::WriteRandomLlama(ro, o.out); !st.ok()) Fail(st);
+  if (o.arch == "gemma4") {
+    auto shape = model::NamedGemma4Shape(o.shape);
+    if (!shape) UnknownShape(o, model::Gemma4ShapeNames());
+    model::RandomGemma4Options ro{.shape = *shape, .type = type, .vocab_path = o.vocab, .seed = o.seed, .name = name};
+    return model::WriteRandomGemma4(ro, path);
+  }
+  auto shape = model::NamedFamilyShape(o.arch, o.shape);
+  if (!shape) {
+    const auto names = model::FamilyShapeNames(o.arch);
+    if (model::NamedFamilyShape(o.arch, "tiny")) UnknownShape(o, names);
+    Fail(Unsupported("make-model writes --arch llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, "
+                     "gemma4 or phi3, not '" + o.arch + "'"));
+  }
+  model::RandomFamilyOptions ro{.shape = *shape, .type = type, .vocab_path = o.vocab, .seed = o.seed, .name = name};
+  return model::WriteRandomFamily(ro, path);
+}
+
+void MakeModel(const MakeModelOptions& o) {
+  if (auto type = DTypeFromName(o.type)) {
+    if (auto st = Write(o, *type, o.out); !st.ok()) Fail(st);
+  } else {
+    // A mix: F16 weights first, then quantized tensor by tensor as `ingot quantize` does.
+    auto mix = convert::ParseMix(o.type);
+    if (!mix.ok()) Fail(InvalidArgument("unknown weight type '" + o.type + "' (a tensor type or one of " +
+                                        convert::MixNames() + ")"));
+    const std::string tmp = o.out + ".f16.tmp";
+    if (auto st = Write(o, DType::kF16, tmp); !st.ok()) Fail(st);
+    ThreadPool pool;
+    convert::QuantizeOptions qo;
+    qo.input = tmp;
+    qo.output = o.out;
+    qo.mix = *mix;
+    auto summary = convert::QuantizeModel(qo, pool);
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    if (!summary.ok()) Fail(summary.status());
+  }
   std::printf("wrote %s (random weights: it will print gibberish)\n", o.out.c_str());
 }
 
@@ -45,10 +88,18 @@ void AddDevCommand(CLI::App& app) {
   dev->require_subcommand(1);
   auto o = std::make_shared<MakeModelOptions>();
   auto* cmd = dev->add_subcommand("make-model", "Write a random-weight GGUF model of a real shape");
-  cmd->add_option("--arch", o->arch, "Architecture")->capture_default_str();
-  cmd->add_option("--shape", o->shape, "Shape: tiny, 134m, 1b")->capture_default_str();
+  cmd->add_option("--arch", o->arch,
+                  "Architecture: llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, phi3")
+      ->capture_default_str();
+  cmd->add_option("--shape", o->shape,
+                  "Shape: llama tiny|134m|1b; gemma4 dense|moe|e2b; qwen3 and gemma3 tiny|1b; qwen3moe tiny|moe; "
+                  "others tiny")
+      ->capture_default_str();
   cmd->add_option("--vocab", o->vocab, "GGUF file whose tokenizer to copy (default: a built-in byte vocabulary)");
-  cmd->add_option("--type", o->type, "Weight type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, ...")->capture_default_str();
+  cmd->add_option("--type", o->type,
+                  "Weights: a tensor type (f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, ...) or a quantization mix "
+                  "(Q4_K_M, Q5_K_M, Q6_K, ...)")
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd->add_option("--out", o->out, "Output path")->required();
   cmd->callback([o] { MakeModel(*o); });

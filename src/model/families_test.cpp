@@ -399,7 +399,7 @@ TEST(FamiliesTest, RandomGemma4MoeLoadsAndRuns) {
   ASSERT_TRUE((*m)->Forward(b, kv, logits).ok());
   ASSERT_EQ(logits.size(), size_t(info.n_vocab));
   for (float x : logits) ASSERT_TRUE(std::isfinite(x) && std::fabs(x) <= 30.0f);  // soft-capped at 30
-  EXPECT_TRUE(NamedGemma4Shape("gemma4-moe").has_value());
+  EXPECT_TRUE(NamedGemma4Shape("moe").has_value());
   EXPECT_FALSE(NamedGemma4Shape("gemma5").has_value());
 }
 

@@ -63,6 +63,8 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
   return w.WriteTo(out_path);
 }
 
+std::vector<std::string> Gemma4ShapeNames() { return {"dense", "moe", "e2b"}; }
+
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name) {
   Gemma4Shape s;
   s.n_layer = 6;
@@ -73,15 +75,25 @@ std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name) {
   s.head_dim = 128;
   s.head_dim_full = 256;
   s.window = 1024;
-  if (name == "gemma4-dense") {
+  if (name == "dense") {
     s.n_ff = 2048;
     return s;
   }
-  if (name == "gemma4-moe") {
+  if (name == "moe") {
     s.n_ff = 512;
     s.n_expert = 128;
     s.n_used = 8;
     s.n_ff_expert = 256;  // K-quant rows need a multiple of 256
+    return s;
+  }
+  if (name == "e2b") {
+    s.n_layer = 10;
+    s.n_head_kv = 1;
+    s.n_ff = 2048;
+    s.swa_period = 5;
+    s.window = 512;
+    s.n_ple = 128;
+    s.n_shared_kv = 4;
     return s;
   }
   return std::nullopt;
@@ -91,7 +103,8 @@ Status WriteRandomGemma4(const RandomGemma4Options& o, const std::string& out_pa
   const Gemma4Shape& s = o.shape;
   if (s.n_layer <= 0 || s.n_embd <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head_kv_full <= 0 ||
       s.n_head % s.n_head_kv != 0 || s.n_head % s.n_head_kv_full != 0 || s.head_dim % 2 != 0 ||
-      s.head_dim_full % 8 != 0 || s.swa_period <= 0 || s.n_ff <= 0 || s.n_expert < 0 ||
+      s.head_dim_full % 8 != 0 || s.swa_period <= 0 || s.n_ff <= 0 || s.n_expert < 0 || s.n_ple < 0 ||
+      s.n_shared_kv < 0 || s.n_shared_kv > s.n_layer - s.swa_period ||
       (s.n_expert > 0 && (s.n_used <= 0 || s.n_used > s.n_expert || s.n_ff_expert <= 0))) {
     return InvalidArgument("inconsistent gemma4 shape");
   }
@@ -101,17 +114,24 @@ Status WriteRandomGemma4(const RandomGemma4Options& o, const std::string& out_pa
   w.SetString("general.name", o.name);
   INGOT_ASSIGN_OR_RETURN(const size_t n_vocab, WriteVocab(o.vocab_path, w));
   const std::string a = "gemma4.";
-  std::vector<int32_t> kv_heads;
+  std::vector<int32_t> kv_heads, n_ff;
   gguf::Value pattern = gguf::Value::Array(gguf::ValueType::kBool, {});
   for (int32_t il = 0; il < s.n_layer; ++il) {
     const bool full = il % s.swa_period == s.swa_period - 1;
     kv_heads.push_back(full ? s.n_head_kv_full : s.n_head_kv);
+    n_ff.push_back(il >= s.n_layer - s.n_shared_kv ? 2 * s.n_ff : s.n_ff);  // shared-KV layers: double-wide MLP
     pattern.array.push_back(gguf::Value::Bool(!full));
   }
   w.SetU32(a + "block_count", uint32_t(s.n_layer));
   w.SetU32(a + "context_length", uint32_t(s.n_ctx));
   w.SetU32(a + "embedding_length", uint32_t(s.n_embd));
-  w.SetU32(a + "feed_forward_length", uint32_t(s.n_ff));
+  if (s.n_shared_kv > 0) {
+    w.SetI32Array(a + "feed_forward_length", n_ff);
+    w.SetU32(a + "attention.shared_kv_layers", uint32_t(s.n_shared_kv));
+  } else {
+    w.SetU32(a + "feed_forward_length", uint32_t(s.n_ff));
+  }
+  if (s.n_ple > 0) w.SetU32(a + "embedding_length_per_layer_input", uint32_t(s.n_ple));
   w.SetU32(a + "attention.head_count", uint32_t(s.n_head));
   w.SetI32Array(a + "attention.head_count_kv", kv_heads);
   w.SetU32(a + "attention.key_length", uint32_t(s.head_dim_full));
@@ -140,23 +160,37 @@ Status WriteRandomGemma4(const RandomGemma4Options& o, const std::string& out_pa
   std::vector<float> freqs(size_t(s.head_dim_full / 2), 1e30f);
   std::fill(freqs.begin(), freqs.begin() + s.head_dim_full / 8, 1.0f);
   INGOT_RETURN_IF_ERROR(w.AddTensorF32("rope_freqs.weight", {uint64_t(freqs.size())}, freqs));
+  if (s.n_ple > 0) {
+    const int64_t width = int64_t(s.n_ple) * s.n_layer;
+    INGOT_RETURN_IF_ERROR(rt.Matrix("per_layer_token_embd.weight", V, width));
+    INGOT_RETURN_IF_ERROR(rt.Matrix("per_layer_model_proj.weight", width, E));
+    INGOT_RETURN_IF_ERROR(rt.Norm("per_layer_proj_norm.weight", s.n_ple));
+  }
   for (int32_t il = 0; il < s.n_layer; ++il) {
     const std::string p = "blk." + std::to_string(il) + ".";
     const bool full = il % s.swa_period == s.swa_period - 1;
+    const bool owns_kv = il < s.n_layer - s.n_shared_kv;
     const int64_t hd = full ? s.head_dim_full : s.head_dim;
-    const int64_t kv = int64_t(kv_heads[size_t(il)]) * hd, q = int64_t(s.n_head) * hd;
+    const int64_t kv = int64_t(kv_heads[size_t(il)]) * hd, q = int64_t(s.n_head) * hd, ff = n_ff[size_t(il)];
     INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_norm.weight", E));
     INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_q.weight", q, E));
-    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_k.weight", kv, E));
-    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_v.weight", kv, E));
+    if (owns_kv) {
+      INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_k.weight", kv, E));
+      INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_v.weight", kv, E));
+    }
     INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_q_norm.weight", hd));
-    INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_k_norm.weight", hd));
+    if (owns_kv) INGOT_RETURN_IF_ERROR(rt.Norm(p + "attn_k_norm.weight", hd));
     INGOT_RETURN_IF_ERROR(rt.Matrix(p + "attn_output.weight", E, q));
     INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_attention_norm.weight", E));
     INGOT_RETURN_IF_ERROR(rt.Norm(p + "ffn_norm.weight", E));
-    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_gate.weight", s.n_ff, E));
-    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_up.weight", s.n_ff, E));
-    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_down.weight", E, s.n_ff));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_gate.weight", ff, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_up.weight", ff, E));
+    INGOT_RETURN_IF_ERROR(rt.Matrix(p + "ffn_down.weight", E, ff));
+    if (s.n_ple > 0) {
+      INGOT_RETURN_IF_ERROR(rt.Matrix(p + "inp_gate.weight", s.n_ple, E));
+      INGOT_RETURN_IF_ERROR(rt.Matrix(p + "proj.weight", E, s.n_ple));
+      INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_norm.weight", E));
+    }
     INGOT_RETURN_IF_ERROR(rt.Norm(p + "post_ffw_norm.weight", E));
     INGOT_RETURN_IF_ERROR(rt.Floats(p + "layer_output_scale.weight", 1, 0.5f, 0.0f));
     if (s.n_expert > 0) {

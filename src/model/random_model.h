@@ -38,7 +38,9 @@ struct RandomModelOptions {
 Status WriteRandomLlama(const RandomModelOptions& options, const std::string& out_path);
 
 // A Gemma 4 shape: every `swa_period`-th layer is full attention (its own head dim and KV head count), the
-// others sliding; n_expert > 0 adds routed experts (fused gate_up) beside the dense MLP of every layer.
+// others sliding; n_expert > 0 adds routed experts (fused gate_up) beside the dense MLP of every layer; n_ple > 0
+// adds E2B/E4B per-layer embeddings, and the last n_shared_kv layers read earlier layers' KV with a double-wide
+// MLP.
 struct Gemma4Shape {
   int32_t n_layer = 6;
   int32_t n_embd = 256;
@@ -54,11 +56,15 @@ struct Gemma4Shape {
   int32_t window = 512;
   int32_t swa_period = 6;
   int32_t n_ctx = 8192;
+  int32_t n_ple = 0;            // embedding_length_per_layer_input
+  int32_t n_shared_kv = 0;      // attention.shared_kv_layers
 };
 
-// "gemma4-dense" (6 layers × 512, ff 2048) and "gemma4-moe": the 26B-A4B layer layout (128 experts of width
-// 256, 8 per token, a dense MLP of 512 beside them) at 6 × 512: 310M parameters, 26M of them active per token.
+// "dense" (6 layers × 512, ff 2048); "moe": the 26B-A4B layer layout (128 experts of width 256, 8 per token, a
+// dense MLP of 512 beside them) at 6 × 512: 310M parameters, 26M of them active per token; "e2b": the E2B layout
+// (per-layer embeddings of 128, the last 4 of 10 layers sharing KV with double-wide MLPs, sliding 4 of 5) at 512.
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name);
+std::vector<std::string> Gemma4ShapeNames();
 
 struct RandomGemma4Options {
   Gemma4Shape shape;
