@@ -17,6 +17,7 @@ namespace {
 struct InspectOptions {
   std::string model;
   int32_t ctx = 0;
+  std::string kv_type = "f16";
   bool tensors = false;
   bool metadata = false;
 };
@@ -67,18 +68,23 @@ void Inspect(const InspectOptions& o) {
     const model::ModelInfo& info = (*model)->info();
     const int32_t ctx = o.ctx > 0 ? o.ctx : std::min(info.n_ctx_train > 0 ? info.n_ctx_train : 4096, 8192);
     // One sequence, as `ingot run` and `ingot serve --parallel 1` reserve it.
-    const engine::KvPools pools = engine::PlanKvPools(info.kv, DType::kF16, ctx, 1, 512);
-    const double kv = double(pools.bytes);
-    std::printf("memory:        weights %s + KV cache %s (f16, %d tokens) = %s\n",
-                FormatBytes(double(info.weight_bytes)).c_str(), FormatBytes(kv).c_str(), ctx,
-                FormatBytes(double(info.weight_bytes) + kv).c_str());
-    if (const int32_t window = info.kv.MaxWindow(); window > 0) {
-      const double all = double(info.kv.BytesPerToken(DType::kF16)) * ctx;
-      std::printf("KV cache:      full-attention layers %s/token; sliding-window layers (window %d) %s/token for "
-                  "the last %d tokens only (all layers at full context: %s)\n",
-                  FormatBytes(double(info.kv.BytesPerToken(DType::kF16, false))).c_str(), window,
-                  FormatBytes(double(info.kv.BytesPerToken(DType::kF16, true))).c_str(),
-                  pools.n_swa_blocks * pools.block_size, FormatBytes(all).c_str());
+    const DType kv_type = *DTypeFromName(o.kv_type);
+    if (!info.kv.Supports(kv_type)) {
+      std::printf("KV cache:      %s needs head sizes that are multiples of 32\n", o.kv_type.c_str());
+    } else {
+      const engine::KvPools pools = engine::PlanKvPools(info.kv, kv_type, ctx, 1, 512);
+      const double kv = double(pools.bytes);
+      std::printf("memory:        weights %s + KV cache %s (%s, %d tokens) = %s\n",
+                  FormatBytes(double(info.weight_bytes)).c_str(), FormatBytes(kv).c_str(), o.kv_type.c_str(), ctx,
+                  FormatBytes(double(info.weight_bytes) + kv).c_str());
+      if (const int32_t window = info.kv.MaxWindow(); window > 0) {
+        const double all = double(info.kv.BytesPerToken(kv_type)) * ctx;
+        std::printf("KV cache:      full-attention layers %s/token; sliding-window layers (window %d) %s/token for "
+                    "the last %d tokens only (all layers at full context: %s)\n",
+                    FormatBytes(double(info.kv.BytesPerToken(kv_type, false))).c_str(), window,
+                    FormatBytes(double(info.kv.BytesPerToken(kv_type, true))).c_str(),
+                    pools.n_swa_blocks * pools.block_size, FormatBytes(all).c_str());
+      }
     }
   }
   if (o.metadata) {
@@ -109,6 +115,8 @@ void AddInspectCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Show what a GGUF model holds and the memory it needs");
   cmd->add_option("model", o->model, "GGUF model: a path or a stored model")->required();
   cmd->add_option("--ctx", o->ctx, "Context length for the KV cache estimate (0: model's, capped at 8192)");
+  cmd->add_option("--kv-type", o->kv_type, "KV cache type for the memory estimate")
+      ->check(CLI::IsMember({"f16", "f32", "q8_0"}));
   cmd->add_flag("--tensors", o->tensors, "List every tensor");
   cmd->add_flag("--metadata", o->metadata, "List every metadata key");
   cmd->callback([o] { Inspect(*o); });

@@ -36,7 +36,7 @@ const char* FinishReasonName(FinishReason reason) {
 BatchEngine::BatchEngine(const EngineOptions& options, EngineParts parts, ModelSummary summary)
     : options_(options), parts_(std::move(parts)), summary_(std::move(summary)) {
   const model::ModelInfo& info = parts_.model->info();
-  const DType kv_type = options_.kv_type == "f32" ? DType::kF32 : DType::kF16;
+  const DType kv_type = KvCacheType(options_.kv_type).value();  // validated by LoadEngine
   const KvPools pools = PlanKvPools(info.kv, kv_type, options_.n_ctx, options_.n_parallel, options_.n_batch);
   kv_ = std::make_unique<model::KvStore>(info.kv, kv_type, pools.n_blocks, pools.block_size, pools.n_swa_blocks);
   blocks_ = std::make_unique<BlockManager>(pools.n_blocks, pools.block_size);

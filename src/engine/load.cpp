@@ -18,10 +18,15 @@ namespace {
 constexpr int32_t kDefaultCtxCap = 8192;
 }  // namespace
 
+Result<DType> KvCacheType(const std::string& name) {
+  if (name == "f16") return DType::kF16;
+  if (name == "f32") return DType::kF32;
+  if (name == "q8_0") return DType::kQ8_0;
+  return InvalidArgument("unsupported KV cache type '" + name + "' (supported: f16, f32, q8_0)");
+}
+
 Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
-  if (options.kv_type != "f16" && options.kv_type != "f32") {
-    return InvalidArgument("unsupported KV cache type '" + options.kv_type + "' (supported: f16, f32)");
-  }
+  INGOT_ASSIGN_OR_RETURN(const DType kv_type, KvCacheType(options.kv_type));
   if (options.n_parallel < 1) return InvalidArgument("--parallel must be at least 1");
   if (options.pooling != "mean" && options.pooling != "last") {
     return InvalidArgument("unsupported pooling '" + options.pooling + "' (supported: mean, last)");
@@ -46,8 +51,10 @@ Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
   opt.n_seq_max_ctx = std::min(opt.n_seq_max_ctx, opt.n_ctx);
   if (opt.n_ctx < 16) return InvalidArgument("--ctx-size must be at least 16 tokens");
 
+  if (!info.kv.Supports(kv_type)) {
+    return InvalidArgument("a " + options.kv_type + " KV cache needs head sizes that are multiples of 32; use f16");
+  }
   // The KV cache is reserved up front: refuse a budget the machine cannot hold instead of dying later.
-  const DType kv_type = opt.kv_type == "f32" ? DType::kF32 : DType::kF16;
   const KvPools pools = PlanKvPools(info.kv, kv_type, opt.n_ctx, opt.n_parallel, opt.n_batch);
   const MemoryInfo mem = GetMemoryInfo();
   if (mem.available > 0 && pools.bytes > mem.available) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "quant/dtype.h"
 #include "util/status.h"
 
 namespace ingot::engine {
@@ -19,10 +20,13 @@ struct EngineOptions {
   int32_t n_threads = 0;      // 0 = physical cores
   int32_t max_queue = 64;     // waiting requests beyond which Submit fails with kUnavailable
   int32_t n_batch = 512;      // max tokens per forward pass (chunked prefill)
-  std::string kv_type = "f16";  // f16 | f32
+  std::string kv_type = "f16";  // f16 | f32 | q8_0 (head sizes multiple of 32)
   std::string pooling = "mean"; // embeddings: mean | last (last token's hidden state, for causal embedders)
 };
 
 Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options);
+
+// The KV cache type named by --kv-type: "f16", "f32" or "q8_0".
+Result<DType> KvCacheType(const std::string& name);
 
 }  // namespace ingot::engine

@@ -180,11 +180,20 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   const size_t n_items = batch.tokens.size() * size_t(a.n_head);
   int32_t max_kv = 0;
   for (const BatchToken& t : batch.tokens) max_kv = std::max(max_kv, t.pos + 1);
-  const size_t per_thread = ops::AttentionScratchFloats(max_kv);
+  ops::PagedKv layer;
+  layer.type = kv.type();
+  layer.k = kv.k(a.cache_layer);
+  layer.v = kv.v(a.cache_layer);
+  layer.block_size = kv.block_size();
+  layer.n_kv_head = a.n_head_kv;
+  layer.head_dim_k = a.head_dim;
+  layer.head_dim_v = a.head_dim;
+  const size_t per_thread = ops::AttentionScratchFloats(layer);
   Grow(scores_, size_t(pool_.size()) * per_thread);
   // Work items are (token, head) pairs; a chunk should hold at least ~64K multiply-adds (q·k and p·v over the
   // visible positions) so that handing it to another thread pays for the wake-up.
-  const size_t item_cost = std::max<size_t>(1, size_t(max_kv) * size_t(a.head_dim) * 2);
+  const int32_t visible = a.window > 0 ? std::min(max_kv, a.window) : max_kv;
+  const size_t item_cost = std::max<size_t>(1, size_t(visible) * size_t(a.head_dim) * 2);
   const size_t grain = std::max<size_t>(1, (size_t(1) << 16) / item_cost);
   pool_.ParallelForIndexed(n_items, grain, [&](size_t begin, size_t end, int thread) {
     float* scratch = scores_.data() + size_t(thread) * per_thread;
@@ -192,14 +201,7 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
       const size_t t = item / size_t(a.n_head);
       const int32_t head = int32_t(item % size_t(a.n_head));
       const BatchToken& bt = batch.tokens[t];
-      ops::PagedKv pk;
-      pk.type = kv.type();
-      pk.k = kv.k(a.cache_layer);
-      pk.v = kv.v(a.cache_layer);
-      pk.block_size = kv.block_size();
-      pk.n_kv_head = a.n_head_kv;
-      pk.head_dim_k = a.head_dim;
-      pk.head_dim_v = a.head_dim;
+      ops::PagedKv pk = layer;
       pk.block_table = BlockTable(batch, kv, a.cache_layer, bt.seq);
       ops::AttentionParams ap;
       ap.n_head = a.n_head;

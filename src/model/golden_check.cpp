@@ -120,8 +120,8 @@ void CheckGolden(const std::string& model_path, const std::string& golden_path, 
     const float tol = bar.self_spread ? std::max(bar.tol, SelfSpread(e)) : bar.tol;
     auto prompt = e["prompt_tokens"].get<std::vector<int32_t>>();
     auto gen = e["generated_tokens"].get<std::vector<int32_t>>();
-    auto steps = one_batch ? TeacherForcedOneBatch(*l.model, prompt, gen, DType::kF16)
-                           : TeacherForced(*l.model, prompt, gen, DType::kF16);
+    auto steps = one_batch ? TeacherForcedOneBatch(*l.model, prompt, gen, bar.kv_type)
+                           : TeacherForced(*l.model, prompt, gen, bar.kv_type);
     ASSERT_EQ(steps.size(), e["steps_top10_logits"].size());
     float worst = 0;
     int32_t flips = 0;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "quant/dtype.h"
+
 namespace ingot::model {
 
 // How closely a model must follow the reference.
@@ -17,6 +19,7 @@ struct Bar {
   float flip_cap = 0;
   bool strict_tokens = false;   // argmax must equal the reference token at every step (Gemma 4 -soft files)
   bool long_in_one_batch = false;  // run the long entry as one batch (fast; checks windows in batched prefill)
+  DType kv_type = DType::kF16;     // type of our KV cache (the references use f16)
 };
 
 // Runs every entry (and the long entry) of the reference JSON at golden_path against the GGUF at model_path,

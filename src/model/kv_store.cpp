@@ -1,27 +1,29 @@
-// KvStore: allocation (zeroed, so unused slots never hold NaNs) and F32→F16 conversion on store.
+// KvStore: allocation (zeroed, so unused slots never hold NaNs) and conversion from F32 on store.
 #include "model/kv_store.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/kernels.h"
 #include "util/fp16.h"
 
 namespace ingot::model {
 
 namespace {
-size_t ElemBytes(DType type) { return type == DType::kF16 ? 2 : 4; }
-
 void Convert(DType type, const float* src, size_t n, uint8_t* dst) {
   if (type == DType::kF16) {
     auto* d = reinterpret_cast<uint16_t*>(dst);
     for (size_t i = 0; i < n; ++i) d[i] = F32ToF16(src[i]);
+  } else if (type == DType::kQ8_0) {
+    // Blocks of 32 never straddle two heads (head sizes are multiples of 32), so a token quantizes in one row.
+    kernels::QuantizeActivationRow(DType::kQ8_0, src, dst, n);
   } else {
     std::memcpy(dst, src, n * sizeof(float));
   }
 }
 
 size_t LayerBytesPerToken(const KvLayerShape& l, DType type) {
-  return size_t(l.n_kv_head) * size_t(l.head_dim_k + l.head_dim_v) * ElemBytes(type);
+  return size_t(l.n_kv_head) * (RowBytes(type, size_t(l.head_dim_k)) + RowBytes(type, size_t(l.head_dim_v)));
 }
 }  // namespace
 
@@ -35,6 +37,14 @@ size_t KvGeometry::BytesPerToken(DType type, bool sliding) const {
     if ((l.window > 0) == sliding) total += LayerBytesPerToken(l, type);
   }
   return total;
+}
+
+bool KvGeometry::Supports(DType type) const {
+  if (type != DType::kF32 && type != DType::kF16 && type != DType::kQ8_0) return false;
+  for (const auto& l : layers) {
+    if (!RowSizeOk(type, size_t(l.head_dim_k)) || !RowSizeOk(type, size_t(l.head_dim_v))) return false;
+  }
+  return true;
 }
 
 int32_t KvGeometry::MaxWindow() const {
@@ -52,8 +62,8 @@ KvStore::KvStore(const KvGeometry& geometry, DType type, int32_t n_blocks, int32
       block_size_(block_size) {
   for (const auto& l : geometry_.layers) {
     const size_t tokens = size_t(l.window > 0 ? n_swa_blocks_ : n_blocks_) * size_t(block_size);
-    k_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_k) * ElemBytes(type), 0);
-    v_.emplace_back(tokens * size_t(l.n_kv_head) * size_t(l.head_dim_v) * ElemBytes(type), 0);
+    k_.emplace_back(tokens * size_t(l.n_kv_head) * RowBytes(type, size_t(l.head_dim_k)), 0);
+    v_.emplace_back(tokens * size_t(l.n_kv_head) * RowBytes(type, size_t(l.head_dim_v)), 0);
   }
 }
 
@@ -71,13 +81,13 @@ size_t KvStore::bytes() const {
 
 uint8_t* KvStore::KSlot(int32_t il, int32_t block, int32_t slot) {
   const auto& l = layer(il);
-  const size_t token_bytes = size_t(l.n_kv_head) * size_t(l.head_dim_k) * ElemBytes(type_);
+  const size_t token_bytes = size_t(l.n_kv_head) * RowBytes(type_, size_t(l.head_dim_k));
   return k(il) + (size_t(block) * size_t(block_size_) + size_t(slot)) * token_bytes;
 }
 
 uint8_t* KvStore::VSlot(int32_t il, int32_t block, int32_t slot) {
   const auto& l = layer(il);
-  const size_t token_bytes = size_t(l.n_kv_head) * size_t(l.head_dim_v) * ElemBytes(type_);
+  const size_t token_bytes = size_t(l.n_kv_head) * RowBytes(type_, size_t(l.head_dim_v));
   return v(il) + (size_t(block) * size_t(block_size_) + size_t(slot)) * token_bytes;
 }
 

@@ -1,6 +1,7 @@
 // KvStore: the memory of a paged KV cache — per layer a K pool and a V pool of fixed-size blocks. It only
 // stores; which block belongs to which sequence is decided by the engine's block manager (engine/kv).
-// Layout per layer: [n_blocks][block_size][n_kv_head][head_dim] elements of F16 or F32.
+// Layout per layer: [n_blocks][block_size][n_kv_head][head_dim] elements of F16 or F32, or for Q8_0 each head's
+// head_dim values as head_dim / 32 blocks of (f16 scale, 32 int8), llama.cpp's block_q8_0.
 // Sliding-window layers draw from their own, smaller, pool (n_swa_blocks): a sequence only ever holds the blocks
 // of its current window there, so their block ids index a different pool than the full layers' ids.
 #pragma once
@@ -29,6 +30,8 @@ struct KvGeometry {
   size_t BytesPerToken(DType type) const;
   // The same over the sliding-window layers only (sliding = true) or the full-attention layers only.
   size_t BytesPerToken(DType type, bool sliding) const;
+  // Whether the cache can hold this geometry in `type` (F32, F16, or Q8_0 with head sizes multiple of 32).
+  bool Supports(DType type) const;
   // Largest sliding window of any layer; 0 when no layer slides.
   int32_t MaxWindow() const;
 };
@@ -59,7 +62,8 @@ class KvStore {
   // Address of token slot `slot` of block `block` for head 0.
   uint8_t* KSlot(int32_t il, int32_t block, int32_t slot);
   uint8_t* VSlot(int32_t il, int32_t block, int32_t slot);
-  // Stores one token's K (n_kv_head*head_dim_k floats) and V, converting to the cache type.
+  // Stores one token's K (n_kv_head*head_dim_k floats) and V, converting to the cache type (Q8_0: quantized as
+  // llama.cpp's CPU backend quantizes, kernels::QuantizeActivationRow).
   void Store(int32_t il, int32_t block, int32_t slot, const float* k, const float* v);
 
  private:

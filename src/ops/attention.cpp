@@ -1,89 +1,164 @@
-// Attention over the paged cache (two passes: scores, then softmax-weighted values; dot products and
-// accumulations in kernels/vec.h). With an F16 cache the query and the softmax weights are rounded to F16 before their
-// dot products, as llama.cpp's (non flash-attention) CPU path does, so that logits agree with it closely.
+// Attention over the paged cache, one pass per query head with an online softmax (see attention.h): per cache
+// block, the scores of its tokens (one vector-kernel or int8 GEMM call), the running maximum raised if needed
+// (rescaling the accumulated output and sum), then the block's V rows added with their weights.
 #include "ops/attention.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "kernels/kernels.h"
 #include "kernels/vec.h"
+#include "quant/quant.h"
 #include "util/fp16.h"
 
 namespace ingot::ops {
 
-size_t AttentionScratchFloats(int32_t kv_len) { return size_t(std::max(kv_len, 0)); }
-
 namespace {
 
-inline float RoundF16(float x) { return F16ToF32(F32ToF16(x)); }
+// Bytes of one head's row of `dim` values in the cache.
+size_t RowBytesOf(DType type, int32_t dim) { return RowBytes(type, size_t(dim)); }
 
-inline const uint8_t* TokenRow(const uint8_t* pool, const PagedKv& kv, int32_t j, int32_t head, int32_t head_dim) {
-  const size_t elem = kv.type == DType::kF16 ? 2 : 4;
-  const size_t token_bytes = size_t(kv.n_kv_head) * size_t(head_dim) * elem;
+// Floats holding the Q8_0 query of head_dim_k values.
+size_t QueryFloats(const PagedKv& kv) {
+  return kv.type == DType::kQ8_0 ? (RowBytesOf(DType::kQ8_0, kv.head_dim_k) + 3) / 4 : 0;
+}
+
+// Address of token j's row for KV head `head` in `pool`.
+const uint8_t* TokenRow(const uint8_t* pool, const PagedKv& kv, int32_t j, int32_t head, size_t row_bytes) {
+  const size_t token_bytes = size_t(kv.n_kv_head) * row_bytes;
   const size_t block = size_t(kv.block_table[j / kv.block_size]);
   const size_t slot = size_t(j % kv.block_size);
-  return pool + (block * size_t(kv.block_size) + slot) * token_bytes + size_t(head) * size_t(head_dim) * elem;
+  return pool + (block * size_t(kv.block_size) + slot) * token_bytes + size_t(head) * row_bytes;
+}
+
+inline float Score(float dot, const AttentionParams& p) {
+  const float s = dot * p.scale;
+  return p.softcap > 0.0f ? p.softcap * std::tanh(s / p.softcap) : s;
+}
+
+// The query as the dot products with K rows of `type` see it (F16: rounded to f16; Q8_0: quantized).
+void ConvertQuery(const float* qh, const PagedKv& kv, float* rounded, void* q8) {
+  const int32_t dk = kv.head_dim_k;
+  if (kv.type == DType::kF16) {
+    for (int32_t d = 0; d < dk; ++d) rounded[d] = F16ToF32(F32ToF16(qh[d]));
+  } else if (kv.type == DType::kQ8_0) {
+    kernels::QuantizeActivationRow(DType::kQ8_0, qh, q8, size_t(dk));
+  } else {
+    std::copy(qh, qh + dk, rounded);
+  }
 }
 
 }  // namespace
 
+size_t AttentionScratchFloats(const PagedKv& kv) {
+  size_t n = size_t(kv.block_size);
+  if (kv.type == DType::kQ8_0) n += QueryFloats(kv) + size_t(kv.block_size) * size_t(kv.head_dim_v);
+  return n;
+}
+
 void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
                    float* out) {
-  const int32_t group = p.n_head / kv.n_kv_head;
-  const int32_t kvh = head / group;
-  const float* qh = q + size_t(head) * size_t(kv.head_dim_k);
-  const bool f16 = kv.type == DType::kF16;
-  const int32_t n = p.kv_end - p.kv_begin;
-
-  float qr[1024];
+  assert(kv.head_dim_k <= kMaxHeadDim && "head size beyond kMaxHeadDim");
+  const int32_t kvh = head / (p.n_head / kv.n_kv_head);
   const int32_t dk = kv.head_dim_k;
-  for (int32_t d = 0; d < dk; ++d) qr[d] = f16 ? RoundF16(qh[d]) : qh[d];
-
-  // Positions are visited one cache block at a time: within a block consecutive tokens are `stride` elements
-  // apart, so each block is one call into the vector kernels.
+  const int32_t dv = kv.head_dim_v;
   const int32_t bs = kv.block_size;
-  auto for_each_block = [&](int32_t head_dim, auto&& fn) {
-    const size_t stride = size_t(kv.n_kv_head) * size_t(head_dim);
-    for (int32_t j0 = p.kv_begin; j0 < p.kv_end;) {
-      const int32_t j1 = std::min(p.kv_end, (j0 / bs + 1) * bs);
-      fn(j0 - p.kv_begin, size_t(j1 - j0), stride);
-      j0 = j1;
-    }
-  };
-  for_each_block(dk, [&](int32_t first, size_t count, size_t stride) {
-    const uint8_t* row = TokenRow(kv.k, kv, p.kv_begin + first, kvh, dk);
-    if (f16) {
-      kernels::DotRowsF16(reinterpret_cast<const uint16_t*>(row), stride, count, qr, size_t(dk), scratch + first);
+  float* scores = scratch;                                            // [block_size]
+  float* q8 = scratch + bs;                                           // Q8_0 query
+  float* v_rows = q8 + QueryFloats(kv);                               // Q8_0: [block_size][dv] dequantized V
+  float qr[kMaxHeadDim];
+  ConvertQuery(q + size_t(head) * size_t(dk), kv, qr, q8);
+
+  const size_t k_row = RowBytesOf(kv.type, dk);
+  const size_t v_row = RowBytesOf(kv.type, dv);
+  const size_t k_stride = size_t(kv.n_kv_head) * k_row;  // bytes between consecutive tokens of a block
+  const size_t v_stride = size_t(kv.n_kv_head) * v_row;
+  const size_t elem = kv.type == DType::kF16 ? 2 : 4;     // F16/F32 strides in elements
+
+  std::fill(out, out + dv, 0.0f);
+  float running_max = -std::numeric_limits<float>::infinity();
+  double sum = 0.0;
+  for (int32_t j0 = p.kv_begin; j0 < p.kv_end;) {
+    const int32_t j1 = std::min(p.kv_end, (j0 / bs + 1) * bs);
+    const size_t count = size_t(j1 - j0);
+    const uint8_t* k = TokenRow(kv.k, kv, j0, kvh, k_row);
+    if (kv.type == DType::kF16) {
+      kernels::DotRowsF16(reinterpret_cast<const uint16_t*>(k), k_stride / elem, count, qr, size_t(dk), scores);
+    } else if (kv.type == DType::kF32) {
+      kernels::DotRowsF32(reinterpret_cast<const float*>(k), k_stride / elem, count, qr, size_t(dk), scores);
     } else {
-      kernels::DotRowsF32(reinterpret_cast<const float*>(row), stride, count, qr, size_t(dk), scratch + first);
+      kernels::GemmArgs g{DType::kQ8_0, size_t(dk), k, k_stride, 0, count,
+                          reinterpret_cast<const uint8_t*>(q8), k_row, 1, scores, count};
+      kernels::Gemm(g);
     }
-  });
-  float max_score = -std::numeric_limits<float>::infinity();
-  for (int32_t j = 0; j < n; ++j) {
-    float s = scratch[j] * p.scale;
-    if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
-    scratch[j] = s;
+    float block_max = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < count; ++i) {
+      scores[i] = Score(scores[i], p);
+      block_max = std::max(block_max, scores[i]);
+    }
+    if (block_max > running_max) {
+      // Everything accumulated so far was weighted against the old maximum.
+      const float c = std::exp(running_max - block_max);
+      if (sum > 0.0) {
+        for (int32_t d = 0; d < dv; ++d) out[d] *= c;
+        sum *= double(c);
+      }
+      running_max = block_max;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      scores[i] = std::exp(scores[i] - running_max);
+      sum += double(scores[i]);
+    }
+    const uint8_t* v = TokenRow(kv.v, kv, j0, kvh, v_row);
+    if (kv.type == DType::kF16) {
+      kernels::AxpyRowsF16(scores, reinterpret_cast<const uint16_t*>(v), v_stride / elem, count, out, size_t(dv));
+    } else if (kv.type == DType::kF32) {
+      kernels::AxpyRowsF32(scores, reinterpret_cast<const float*>(v), v_stride / elem, count, out, size_t(dv));
+    } else {
+      for (size_t i = 0; i < count; ++i) DequantizeRow(DType::kQ8_0, v + i * v_stride, v_rows + i * size_t(dv), size_t(dv));
+      kernels::AxpyRowsF32(scores, v_rows, size_t(dv), count, out, size_t(dv));
+    }
+    j0 = j1;
+  }
+  if (sum > 0.0) {
+    const float inv = float(1.0 / sum);
+    for (int32_t d = 0; d < dv; ++d) out[d] *= inv;
+  }
+}
+
+void AttentionHeadReference(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p,
+                            float* out) {
+  const int32_t kvh = head / (p.n_head / kv.n_kv_head);
+  const int32_t dk = kv.head_dim_k;
+  const int32_t dv = kv.head_dim_v;
+  std::vector<float> qr(static_cast<size_t>(dk)), row(static_cast<size_t>(std::max(dk, dv)));
+  std::vector<uint8_t> q8(RowBytesOf(DType::kQ8_0, dk) + 1);
+  ConvertQuery(q + size_t(head) * size_t(dk), kv, qr.data(), q8.data());
+  if (kv.type == DType::kQ8_0) DequantizeRow(DType::kQ8_0, q8.data(), qr.data(), size_t(dk));
+  const size_t k_row = RowBytesOf(kv.type, dk);
+  const size_t v_row = RowBytesOf(kv.type, dv);
+  std::vector<double> w;
+  double max_score = -std::numeric_limits<double>::infinity();
+  for (int32_t j = p.kv_begin; j < p.kv_end; ++j) {
+    DequantizeRow(kv.type, TokenRow(kv.k, kv, j, kvh, k_row), row.data(), size_t(dk));
+    double dot = 0.0;
+    for (int32_t d = 0; d < dk; ++d) dot += double(qr[size_t(d)]) * double(row[size_t(d)]);
+    double s = dot * double(p.scale);
+    if (p.softcap > 0.0f) s = double(p.softcap) * std::tanh(s / double(p.softcap));
+    w.push_back(s);
     max_score = std::max(max_score, s);
   }
   double sum = 0.0;
-  for (int32_t j = 0; j < n; ++j) {
-    const float e = std::exp(scratch[j] - max_score);
-    scratch[j] = e;
-    sum += e;
+  for (double& x : w) sum += (x = std::exp(x - max_score));
+  std::vector<double> acc(size_t(dv), 0.0);
+  for (int32_t j = p.kv_begin; j < p.kv_end; ++j) {
+    DequantizeRow(kv.type, TokenRow(kv.v, kv, j, kvh, v_row), row.data(), size_t(dv));
+    for (int32_t d = 0; d < dv; ++d) acc[size_t(d)] += w[size_t(j - p.kv_begin)] / sum * double(row[size_t(d)]);
   }
-  const float inv = float(1.0 / sum);
-  for (int32_t j = 0; j < n; ++j) scratch[j] = f16 ? RoundF16(scratch[j] * inv) : scratch[j] * inv;
-  const int32_t dv = kv.head_dim_v;
-  std::fill(out, out + dv, 0.0f);
-  for_each_block(dv, [&](int32_t first, size_t count, size_t stride) {
-    const uint8_t* row = TokenRow(kv.v, kv, p.kv_begin + first, kvh, dv);
-    if (f16) {
-      kernels::AxpyRowsF16(scratch + first, reinterpret_cast<const uint16_t*>(row), stride, count, out, size_t(dv));
-    } else {
-      kernels::AxpyRowsF32(scratch + first, reinterpret_cast<const float*>(row), stride, count, out, size_t(dv));
-    }
-  });
+  for (int32_t d = 0; d < dv; ++d) out[d] = float(acc[size_t(d)]);
 }
 
 }  // namespace ingot::ops

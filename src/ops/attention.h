@@ -1,7 +1,8 @@
 // Scaled dot-product attention of one query token over a paged KV cache (one layer, one sequence).
-// The cache of a layer is a pool of blocks; block b holds `block_size` tokens, each token n_kv_head × head_dim
-// values of K (or V) in F16 or F32: [n_blocks][block_size][n_kv_head][head_dim]. A sequence's tokens live in
-// the blocks its block table lists, in order: token j is at block_table[j / block_size], slot j % block_size.
+// The cache of a layer is a pool of blocks; block b holds `block_size` tokens, each token n_kv_head rows of K
+// (or V) of head_dim values in F16, F32 or Q8_0 (head_dim / 32 llama.cpp block_q8_0 per row):
+// [n_blocks][block_size][n_kv_head][row]. A sequence's tokens live in the blocks its block table lists, in order:
+// token j is at block_table[j / block_size], slot j % block_size.
 #pragma once
 
 #include <cstddef>
@@ -12,15 +13,17 @@
 namespace ingot::ops {
 
 struct PagedKv {
-  DType type = DType::kF16;        // F16 or F32
+  DType type = DType::kF16;        // F16, F32 or Q8_0
   const uint8_t* k = nullptr;      // block 0 of this layer's K pool
   const uint8_t* v = nullptr;      // block 0 of this layer's V pool
   int32_t block_size = 0;          // tokens per block
   int32_t n_kv_head = 0;
-  int32_t head_dim_k = 0;
+  int32_t head_dim_k = 0;          // at most kMaxHeadDim; a multiple of 32 for Q8_0
   int32_t head_dim_v = 0;
   const int32_t* block_table = nullptr;
 };
+
+constexpr int32_t kMaxHeadDim = 1024;
 
 struct AttentionParams {
   int32_t n_head = 0;              // query heads; query head h reads KV head h / (n_head / n_kv_head)
@@ -30,11 +33,20 @@ struct AttentionParams {
   int32_t kv_end = 0;              // one past the last visible position (causal: query position + 1)
 };
 
-// Bytes of scratch Attention needs per call (scores for the visible positions).
-size_t AttentionScratchFloats(int32_t kv_len);
+// Floats of scratch AttentionHead needs per call (one block of scores; for Q8_0 also the converted query and
+// one block of dequantized V rows). Independent of the context length.
+size_t AttentionScratchFloats(const PagedKv& kv);
 
-// out[head_dim_v] for query head `head` of q ([n_head][head_dim_k]). scratch: AttentionScratchFloats floats.
+// out[head_dim_v] for query head `head` of q ([n_head][head_dim_k]), flash-attention style: one pass over the
+// visible positions a cache block at a time, with a running maximum and sum (online softmax), never holding more
+// than one block of scores. The query is first converted as the cache type's dot product needs it (F16: rounded
+// to f16, Q8_0: quantized to Q8_0 and dotted with int8 K rows, as llama.cpp does); V rows are accumulated in
+// f32. No visible position: out is zero. scratch: AttentionScratchFloats(kv) floats.
 void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
                    float* out);
+
+// The scalar reference: the same query conversion, then every K and V row dequantized, two passes (all scores,
+// softmax, weighted sum) in double. For tests.
+void AttentionHeadReference(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* out);
 
 }  // namespace ingot::ops

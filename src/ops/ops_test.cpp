@@ -101,7 +101,7 @@ TEST(OpsTest, PagedAttentionMatchesDense) {
   PagedKv kv{DType::kF32, reinterpret_cast<const uint8_t*>(kpool.data()),
              reinterpret_cast<const uint8_t*>(vpool.data()), bs, n_kv, hd, hd, table.data()};
   AttentionParams ap{n_head, 0.35f, 0.0f, 2, n_tok};
-  std::vector<float> scratch(AttentionScratchFloats(n_tok));
+  std::vector<float> scratch(AttentionScratchFloats(kv));
   std::vector<float> out(static_cast<size_t>(hd));
   for (int32_t h = 0; h < n_head; ++h) {
     AttentionHead(q.data(), h, kv, ap, scratch.data(), out.data());

@@ -45,6 +45,7 @@ struct ServeSettings {
   int max_queue = 64;
   double timeout = 600;
   std::string pooling = "mean";
+  std::string kv_type = "f16";
   size_t max_body_mb = 8;
 };
 
@@ -105,6 +106,7 @@ void CheckMemory(const ServeSettings& s) {
   plan_options.ctx = s.ctx_size;
   plan_options.parallel = s.parallel;
   plan_options.shared_ctx = true;
+  plan_options.kv_type = *DTypeFromName(s.kv_type);  // one of the names --kv-type accepts
   auto memory = store::DetectMemoryBytes();
   if (!memory.ok()) return;
   plan_options.memory = *memory;
@@ -183,6 +185,7 @@ void Serve(ServeSettings s) {
   engine_options.n_threads = s.threads;
   engine_options.max_queue = s.max_queue;
   engine_options.pooling = s.pooling;
+  engine_options.kv_type = s.kv_type;
   Result<std::unique_ptr<engine::Engine>> engine = engine::LoadEngine(engine_options);
   Result<std::unique_ptr<ServedModel>> served =
       engine.ok() ? MakeServedModel(s, std::move(engine).value()) : Result<std::unique_ptr<ServedModel>>(engine.status());
@@ -266,6 +269,9 @@ void AddServeCommand(CLI::App& app, ModelResolver resolve_model) {
       ->envname("INGOT_MAX_QUEUE")->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--timeout", s.timeout, "Per-request time limit in seconds (0: none)")
       ->envname("INGOT_TIMEOUT")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--kv-type", s.kv_type,
+                  "KV cache type: f16, f32, or q8_0 (about half of f16's memory; head sizes multiple of 32)")
+      ->envname("INGOT_KV_TYPE")->capture_default_str()->check(CLI::IsMember({"f16", "f32", "q8_0"}));
   cmd->add_option("--pooling", s.pooling, "Embedding pooling: mean over the input's tokens, or the last token's")
       ->envname("INGOT_POOLING")->capture_default_str()->check(CLI::IsMember({"mean", "last"}));
   cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
