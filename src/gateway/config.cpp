@@ -164,13 +164,17 @@ Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& pa
 }
 
 Result<LocalSpec> ParseLocal(const YAML::Node& node, const std::string& path) {
-  INGOT_RETURN_IF_ERROR(CheckKeys(node, path, {"path", "ctx", "parallel", "threads"}));
+  INGOT_RETURN_IF_ERROR(CheckKeys(node, path, {"path", "ctx", "parallel", "threads", "kv_type"}));
   LocalSpec local;
   if (!node["path"]) return KeyError(path + ".path", "required");
   INGOT_RETURN_IF_ERROR(Assign(local.path, GetString(node["path"], path + ".path")));
   if (node["ctx"]) INGOT_RETURN_IF_ERROR(Assign(local.ctx, GetInt(node["ctx"], path + ".ctx", 0)));
   if (node["parallel"]) INGOT_RETURN_IF_ERROR(Assign(local.parallel, GetInt(node["parallel"], path + ".parallel", 1)));
   if (node["threads"]) INGOT_RETURN_IF_ERROR(Assign(local.threads, GetInt(node["threads"], path + ".threads", 0)));
+  if (node["kv_type"]) {
+    INGOT_RETURN_IF_ERROR(Assign(local.kv_type, GetString(node["kv_type"], path + ".kv_type")));
+    if (local.kv_type != "f16" && local.kv_type != "f32") return KeyError(path + ".kv_type", "must be f16 or f32");
+  }
   return local;
 }
 
@@ -246,8 +250,8 @@ Status CheckTargets(const GatewayConfig& config, const std::vector<std::string>&
 }
 
 Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
-  INGOT_RETURN_IF_ERROR(CheckKeys(root, "", {"listen", "admin_key", "memory_budget", "idle_ttl", "retry_after",
-                                             "circuit_breaker", "health_interval", "local_binary",
+  INGOT_RETURN_IF_ERROR(CheckKeys(root, "", {"listen", "admin_key", "http_threads", "memory_budget", "idle_ttl",
+                                             "retry_after", "circuit_breaker", "health_interval", "local_binary",
                                              "load_timeout", "models", "routes", "clients"}));
   if (root["listen"]) {
     const YAML::Node& l = root["listen"];
@@ -260,6 +264,8 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
     }
   }
   if (root["admin_key"]) INGOT_RETURN_IF_ERROR(Assign(config.admin_key, GetString(root["admin_key"], "admin_key")));
+  if (root["http_threads"])
+    INGOT_RETURN_IF_ERROR(Assign(config.http_threads, GetInt(root["http_threads"], "http_threads", 1)));
   if (root["memory_budget"]) INGOT_RETURN_IF_ERROR(Assign(config.memory_budget_bytes, GetBytes(root["memory_budget"], "memory_budget")));
   if (root["idle_ttl"]) INGOT_RETURN_IF_ERROR(Assign(config.idle_ttl_seconds, GetNumber(root["idle_ttl"], "idle_ttl", 0)));
   if (root["retry_after"]) INGOT_RETURN_IF_ERROR(Assign(config.retry_after_seconds, GetNumber(root["retry_after"], "retry_after", 1)));
@@ -364,7 +370,7 @@ const ClientSpec* GatewayConfig::FindClient(const std::string& api_key) const {
   return nullptr;
 }
 
-Result<GatewayConfig> ParseConfig(const std::string& yaml_text) {
+Result<GatewayConfig> ParseConfig(const std::string& yaml_text, const LocalPathResolver& resolve) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -377,15 +383,23 @@ Result<GatewayConfig> ParseConfig(const std::string& yaml_text) {
   } catch (const YAML::Exception& e) {
     return InvalidArgument("line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+  if (resolve) {
+    for (auto& [name, model] : config.models) {
+      if (!model.local) continue;
+      Result<std::string> path = resolve(model.local->path);
+      if (!path.ok()) return KeyError("models." + name + ".local.path", path.status().message());
+      model.local->path = *path;
+    }
+  }
   return config;
 }
 
-Result<GatewayConfig> LoadConfigFile(const std::string& path) {
+Result<GatewayConfig> LoadConfigFile(const std::string& path, const LocalPathResolver& resolve) {
   std::ifstream in(path);
   if (!in) return NotFound("cannot read config '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  Result<GatewayConfig> config = ParseConfig(ss.str());
+  Result<GatewayConfig> config = ParseConfig(ss.str(), resolve);
   if (!config.ok()) return Status(config.status().code(), path + ": " + config.status().message());
   return config;
 }

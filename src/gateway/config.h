@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,12 +27,13 @@ struct UpstreamSpec {
   std::string health_path = "/health";  // GET by the active prober (relative to the server root)
 };
 
-// A GGUF file served in-process.
+// A GGUF file served in-process (or by a child `serve`, see GatewayConfig::local_binary).
 struct LocalSpec {
   std::string path;
   int64_t ctx = 0;
   int32_t parallel = 1;
   int32_t threads = 0;
+  std::string kv_type;  // f16 | f32; empty: the engine's default (in-process models only)
 };
 
 struct ModelSpec {
@@ -74,12 +76,15 @@ struct GatewayConfig {
   std::string host = "127.0.0.1";
   int port = 8090;
   std::string admin_key;
+  // Threads serving client connections (read at start, not on reload). Each open connection holds one while it
+  // is kept alive, and each stream one until it ends, so this bounds concurrent clients.
+  int32_t http_threads = 256;
   uint64_t memory_budget_bytes = 0;  // 0: unlimited
   double idle_ttl_seconds = 0;       // 0: never unload on idle
   double retry_after_seconds = 1;    // sent with 429 for a full queue
   double circuit_open_seconds = 30;  // an open circuit half-opens after this
   int32_t circuit_failures = 3;      // consecutive failures that open the circuit
-  std::string local_binary;           // runs `serve` for local models; empty: this executable
+  std::string local_binary;           // set: local models run as child `<local_binary> serve`; empty: in-process
   double load_timeout_seconds = 600;  // a local model not ready by then fails its waiting requests
   double health_interval_seconds = 0;  // active probes of upstreams; 0: passive failure counting only
   std::map<std::string, ModelSpec> models;
@@ -92,9 +97,13 @@ struct GatewayConfig {
   const ClientSpec* FindClient(const std::string& api_key) const;
 };
 
+// Turns a local model's `path` (a GGUF file, a store or catalog name) into a file path.
+using LocalPathResolver = std::function<Result<std::string>(const std::string&)>;
+
 // Parses YAML text; api_key_env reads the process environment, api_key_file a file (trailing whitespace cut).
-Result<GatewayConfig> ParseConfig(const std::string& yaml_text);
-Result<GatewayConfig> LoadConfigFile(const std::string& path);
+// With `resolve`, every local model's path goes through it.
+Result<GatewayConfig> ParseConfig(const std::string& yaml_text, const LocalPathResolver& resolve = {});
+Result<GatewayConfig> LoadConfigFile(const std::string& path, const LocalPathResolver& resolve = {});
 
 // The targets a route serves now (previous when rolled back).
 const std::vector<std::string>& ActiveTargets(const RouteSpec& route);

@@ -12,6 +12,7 @@ const char* kConfig = R"(
 listen: {host: 127.0.0.1, port: 9000}
 memory_budget: 8GiB
 idle_ttl: 300
+http_threads: 64
 models:
   qwen-a:
     upstream: {base_url: "http://127.0.0.1:8081/", model: qwen3, read_timeout: 30, api_key: sk-up}
@@ -20,7 +21,7 @@ models:
   qwen-b:
     upstream: {base_url: "http://127.0.0.1:8082"}
   tiny:
-    local: {path: /models/tiny.gguf, ctx: 2048, parallel: 2}
+    local: {path: /models/tiny.gguf, ctx: 2048, parallel: 2, kv_type: f32}
     memory: 512MiB
     pinned: true
 routes:
@@ -46,6 +47,7 @@ TEST(GatewayConfig, ParsesEverySection) {
   EXPECT_EQ(config->port, 9000);
   EXPECT_EQ(config->memory_budget_bytes, 8ull << 30);
   EXPECT_EQ(config->idle_ttl_seconds, 300);
+  EXPECT_EQ(config->http_threads, 64);
   const ModelSpec& a = config->models.at("qwen-a");
   ASSERT_TRUE(a.upstream.has_value());
   EXPECT_EQ(a.upstream->base_url, "http://127.0.0.1:8081");
@@ -56,6 +58,7 @@ TEST(GatewayConfig, ParsesEverySection) {
   const ModelSpec& tiny = config->models.at("tiny");
   ASSERT_TRUE(tiny.local.has_value());
   EXPECT_EQ(tiny.local->ctx, 2048);
+  EXPECT_EQ(tiny.local->kv_type, "f32");
   EXPECT_EQ(tiny.memory_bytes, 512ull << 20);
   EXPECT_TRUE(tiny.pinned);
 
@@ -112,6 +115,19 @@ TEST(GatewayConfig, ErrorsNameTheKeyPath) {
   EXPECT_EQ(ErrorOf("models: {a: {upstream: {base_url: 'http://x'}}, a: {upstream: {base_url: 'http://y'}}}"),
             "models.a: set twice");
   EXPECT_EQ(ErrorOf("- a"), "the file: expected a mapping");
+  EXPECT_EQ(ErrorOf("models: {a: {local: {path: a.gguf, kv_type: q9}}}"), "models.a.local.kv_type: must be f16 or f32");
+}
+
+TEST(GatewayConfig, LocalPathsGoThroughTheResolver) {
+  auto resolve = [](const std::string& name) -> Result<std::string> {
+    if (name == "tiny-chat") return std::string("/store/tiny.gguf");
+    return NotFound("no model '" + name + "' in the store");
+  };
+  auto config = ParseConfig("models: {a: {local: {path: tiny-chat}}, b: {upstream: {base_url: 'http://x'}}}", resolve);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->models.at("a").local->path, "/store/tiny.gguf");
+  auto missing = ParseConfig("models: {a: {local: {path: nope}}}", resolve);
+  EXPECT_EQ(missing.status().message(), "models.a.local.path: no model 'nope' in the store");
 }
 
 TEST(GatewayConfig, ApiKeyFromEnvironment) {

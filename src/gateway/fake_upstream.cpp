@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace ingot::gateway {
@@ -37,8 +38,11 @@ FakeUpstream::FakeUpstream(FakeBehaviour behaviour) : behaviour_(std::move(behav
 
 FakeUpstream::~FakeUpstream() { Stop(); }
 
-Result<int> FakeUpstream::Start(int port) {
+Result<int> FakeUpstream::Start(int port, int threads) {
   server_ = std::make_unique<httplib::Server>();
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(std::max(1, threads))); };
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_timeout(1);  // idle connections close after 1 s (tests of stale pooled connections)
   for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
     std::string p = path;
     server_->Post(path, [this, p](const httplib::Request& req, httplib::Response& res) {
@@ -90,6 +94,7 @@ void FakeUpstream::Handle(const std::string& path, const std::string& body_text,
   FakeBehaviour b;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (requests_.size() >= kMaxRecorded) requests_.erase(requests_.begin());
     requests_.push_back({path, body, auth});
     b = behaviour_;
   }

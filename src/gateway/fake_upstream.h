@@ -39,13 +39,15 @@ class FakeUpstream {
   explicit FakeUpstream(FakeBehaviour behaviour);
   ~FakeUpstream();  // stops and joins
 
-  // Listens on 127.0.0.1 (port 0: any free port) on a background thread; returns the port.
-  Result<int> Start(int port = 0);
+  // Listens on 127.0.0.1 (port 0: any free port) with `threads` connection threads on a background thread;
+  // returns the port.
+  Result<int> Start(int port = 0, int threads = 8);
   void Stop();
   std::string base_url() const;
 
   void SetBehaviour(FakeBehaviour behaviour);
-  std::vector<FakeRequest> requests() const;
+  std::vector<FakeRequest> requests() const;  // the last kMaxRecorded
+  static constexpr size_t kMaxRecorded = 1000;
   int cancelled_streams() const;  // streams whose client went away before the end
   int completed_streams() const;
 

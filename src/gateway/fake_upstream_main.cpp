@@ -10,8 +10,10 @@
 int main(int argc, char** argv) {
   ingot::gateway::FakeBehaviour b;
   int port = 0;
+  int threads = 8;
   CLI::App app{"A scriptable OpenAI-compatible upstream for gateway tests (127.0.0.1 only)", "ingot_fake_upstream"};
   app.add_option("--port", port, "port (0: any free port)");
+  app.add_option("--threads", threads, "connection threads (each kept-alive connection holds one)");
   app.add_option("--name", b.name, "name put in the answers");
   app.add_option("--fail-status", b.fail_status, "answer every request with this HTTP status");
   app.add_option("--delay", b.delay_seconds, "seconds before the status line");
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ingot::gateway::FakeUpstream upstream(b);
-  auto bound = upstream.Start(port);
+  auto bound = upstream.Start(port, threads);
   if (!bound.ok()) {
     std::fprintf(stderr, "ingot_fake_upstream: %s\n", bound.status().ToString().c_str());
     return 1;

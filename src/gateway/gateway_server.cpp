@@ -41,6 +41,7 @@ void GatewayState::SettleLoads() {
     auto it = locals.find(model);
     if (it == locals.end()) continue;
     LogInfo("gateway: unloading " + model);
+    pool.Drop(it->second->Upstream());
     workers.emplace_back([process = std::move(it->second)]() mutable { process.reset(); });
     locals.erase(it);
   }
@@ -51,10 +52,10 @@ void GatewayState::SettleLoads() {
     workers.emplace_back([this, spec = spec->second, binary = router.config().local_binary,
                           timeout = router.config().load_timeout_seconds] {
       auto start = std::chrono::steady_clock::now();
-      Result<std::unique_ptr<LocalProcess>> process = LocalProcess::Spawn(binary, spec);
+      Result<std::unique_ptr<LocalModel>> process = StartLocalModel(binary, spec);
       Status status = process.ok() ? (*process)->WaitReady(timeout, cancel_loads) : process.status();
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::unique_ptr<LocalProcess> failed;
+      std::unique_ptr<LocalModel> failed;
       {
         std::lock_guard<std::mutex> lock(mu);
         if (status.ok()) {
@@ -84,13 +85,14 @@ bool GatewayState::LocalUpstream(const std::string& model, UpstreamSpec& upstrea
 
 void GatewayState::ShutdownLocals() {
   cancel_loads = true;
+  pool.DropAll();
   std::vector<std::thread> running;
   {
     std::lock_guard<std::mutex> lock(mu);
     running.swap(workers);
   }
   for (std::thread& t : running) t.join();
-  std::map<std::string, std::unique_ptr<LocalProcess>> processes;
+  std::map<std::string, std::unique_ptr<LocalModel>> processes;
   {
     std::lock_guard<std::mutex> lock(mu);
     processes.swap(locals);
@@ -173,6 +175,33 @@ nlohmann::json ModelsList(GatewayState& state) {
   return {{"object", "list"}, {"data", data}};
 }
 
+// Every model with its live state, and the memory the loaded local ones hold against the budget.
+nlohmann::json AdminList(GatewayState& state) {
+  std::lock_guard<std::mutex> lock(state.mu);
+  const GatewayConfig& config = state.router.config();
+  nlohmann::json models = nlohmann::json::array();
+  double now = state.Now();
+  for (const auto& [name, spec] : config.models) {
+    ModelStatus s = state.router.Inspect(name);
+    nlohmann::json entry = {{"model", name},
+                            {"kind", spec.local ? "local" : "upstream"},
+                            {"state", LoadStateName(s.load)},
+                            {"circuit", CircuitName(s.circuit)},
+                            {"draining", s.draining},
+                            {"in_flight", s.in_flight},
+                            {"queued", s.queued},
+                            {"pinned", spec.pinned},
+                            {"memory_bytes", spec.memory_bytes}};
+    if (s.last_used > 0) entry["idle_seconds"] = now - s.last_used;
+    if (spec.upstream) entry["base_url"] = spec.upstream->base_url;
+    if (spec.local) entry["path"] = spec.local->path;
+    models.push_back(entry);
+  }
+  return {{"models", models},
+          {"resident_bytes", state.router.ResidentBytes()},
+          {"memory_budget_bytes", config.memory_budget_bytes}};
+}
+
 std::string RenderMetrics(GatewayState& state) {
   {
     std::lock_guard<std::mutex> lock(state.mu);
@@ -201,6 +230,9 @@ GatewayConfig Planned(GatewayConfig config) {
 GatewayServer::GatewayServer(GatewayConfig config)
     : state_(std::make_unique<GatewayState>(Planned(std::move(config)))) {
   GatewayState& st = *state_;
+  const size_t threads = static_cast<size_t>(std::max(1, st.router.config().http_threads));
+  st.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  st.http.set_tcp_nodelay(true);  // SSE chunks go out as they come, not held back by Nagle's algorithm
   for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
     std::string upstream_path = path;
     auto handler = [&st, upstream_path](const httplib::Request& req, httplib::Response& res) {
@@ -218,32 +250,49 @@ GatewayServer::GatewayServer(GatewayConfig config)
   st.http.Get("/metrics", [&st](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(st), "text/plain; version=0.0.4");
   });
-  auto admin = [&st](const std::string& action) {
-    return [&st, action](const httplib::Request& req, httplib::Response& res) {
-      std::string key;
+  // The admin key check: false (with the error written) when the admin API is off or the key is wrong.
+  auto admin_allowed = [&st](const httplib::Request& req, httplib::Response& res) {
+    std::string key;
+    {
+      std::lock_guard<std::mutex> lock(st.mu);
+      key = st.router.config().admin_key;
+    }
+    if (key.empty()) {
+      SendError(res, 404, "not_found_error", "the admin API is off (no admin_key)");
+      return false;
+    }
+    if (req.get_header_value("Authorization") != "Bearer " + key) {
+      SendError(res, 401, "authentication_error", "invalid admin key");
+      return false;
+    }
+    return true;
+  };
+  auto admin = [&st, admin_allowed](const std::string& action) {
+    return [&st, admin_allowed, action](const httplib::Request& req, httplib::Response& res) {
+      if (!admin_allowed(req, res)) return;
+      std::string model = req.matches[1];
       Status status;
       {
         std::lock_guard<std::mutex> lock(st.mu);
-        key = st.router.config().admin_key;
-      }
-      if (key.empty()) return SendError(res, 404, "not_found_error", "the admin API is off (no admin_key)");
-      if (req.get_header_value("Authorization") != "Bearer " + key)
-        return SendError(res, 401, "authentication_error", "invalid admin key");
-      std::string model = req.matches[1];
-      {
-        std::lock_guard<std::mutex> lock(st.mu);
-        status = action == "load" ? st.router.RequestLoad(model, st.Now()) : st.router.RequestUnload(model);
+        if (action == "load") status = st.router.RequestLoad(model, st.Now());
+        else if (action == "unload") status = st.router.RequestUnload(model);
+        else if (action == "drain") status = st.router.RequestDrain(model);
+        else status = st.router.RequestResume(model);
         st.SettleLoads();
       }
       if (!status.ok()) {
         int http = status.code() == Code::kNotFound ? 404 : status.code() == Code::kUnavailable ? 409 : 400;
         return SendError(res, http, "gateway_error", status.message());
       }
+      LogInfo("gateway: admin " + action + " " + model);
       res.set_content(nlohmann::json({{"model", model}, {"action", action}, {"ok", true}}).dump(), "application/json");
     };
   };
-  st.http.Post(R"(/admin/models/([^/]+)/load)", admin("load"));
-  st.http.Post(R"(/admin/models/([^/]+)/unload)", admin("unload"));
+  for (const char* action : {"load", "unload", "drain", "resume"})
+    st.http.Post("/admin/models/([^/]+)/" + std::string(action), admin(action));
+  st.http.Get("/admin/models", [&st, admin_allowed](const httplib::Request& req, httplib::Response& res) {
+    if (admin_allowed(req, res)) res.set_content(AdminList(st).dump(), "application/json");
+  });
   st.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SendError(res, 404, "not_found_error", "no route for " + req.path);
   });
@@ -298,8 +347,8 @@ void GatewayServer::Apply(GatewayConfig config) {
   state_->SettleLoads();
 }
 
-Status GatewayServer::Reload(const std::string& path) {
-  Result<GatewayConfig> config = LoadConfigFile(path);
+Status GatewayServer::Reload(const std::string& path, const LocalPathResolver& resolve) {
+  Result<GatewayConfig> config = LoadConfigFile(path, resolve);
   if (!config.ok()) {
     LogError("gateway: reload rejected, keeping the old configuration: " + config.status().ToString());
     return config.status();

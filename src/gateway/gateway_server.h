@@ -4,7 +4,9 @@
 // in order: a connect error, timeout, 5xx or 429 before the first byte falls back to the next target; once bytes
 // were sent, a failure ends the stream with an error event. Streams pass through chunk by chunk and a client that
 // disconnects closes the upstream request. /v1/models lists routes and models with their state, /health and
-// /metrics report on the gateway. Reload() swaps the configuration; requests in flight finish on the old one.
+// /metrics report on the gateway. With an admin_key, GET /admin/models lists every model's state and
+// POST /admin/models/NAME/load|unload|drain|resume act on one. Upstream connections are kept alive and reused.
+// Reload() swaps the configuration; requests in flight finish on the old one.
 #pragma once
 
 #include <memory>
@@ -32,7 +34,7 @@ class GatewayServer {
   // Replaces the configuration. Never fails half-way: an invalid config is rejected before anything changes.
   void Apply(GatewayConfig config);
   // Loads `path` and applies it; on error the old configuration stays and the error is returned (and logged).
-  Status Reload(const std::string& path);
+  Status Reload(const std::string& path, const LocalPathResolver& resolve = {});
 
  private:
   std::unique_ptr<GatewayState> state_;

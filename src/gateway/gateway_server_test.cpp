@@ -395,6 +395,34 @@ TEST_F(GatewayTest, LocalModelMemoryComesFromThePlanner) {
   EXPECT_GT(bytes, 1000000u);  // ~1 MiB of weights plus the planner's fixed 64 MiB runtime estimate
 }
 
+TEST_F(GatewayTest, LocalModelsRunInProcessByDefault) {
+  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
+  StartGateway("listen: {port: 0}\nadmin_key: adm\nmodels: {s: {local: {path: '" + model +
+               "', ctx: 256, parallel: 2, kv_type: f32}}}\n");
+  nlohmann::json chat = Chat("s");
+  chat["max_tokens"] = 4;
+  auto res = Post(chat);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "s");
+  nlohmann::json body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["model"], "s");
+  EXPECT_GT(body["usage"]["completion_tokens"].get<int>(), 0);
+  chat["stream"] = true;
+  auto streamed = Post(chat);
+  ASSERT_TRUE(streamed);
+  EXPECT_NE(streamed->body.find("[DONE]"), std::string::npos);
+  httplib::Client client("127.0.0.1", port_);
+  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
+  int status = 0;  // 409 until the stream's slot is released, just after its last byte
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = client.Post("/admin/models/s/unload", admin, "", "application/json")->status;
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(StateOf(port_, "s"), "unloaded");
+}
+
 TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
   StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM, "admin_key: adm\n"));
   httplib::Client client("127.0.0.1", port_);
@@ -410,6 +438,42 @@ TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
   EXPECT_EQ(state, "loaded");
   EXPECT_EQ(client.Post("/admin/models/l1/unload", admin, "", "application/json")->status, 200);
   EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
+}
+
+TEST_F(GatewayTest, AdminDrainsResumesAndListsTargets) {
+  StartGateway(Yaml("admin_key: adm\n"));
+  httplib::Client client("127.0.0.1", port_);
+  EXPECT_EQ(client.Get("/admin/models")->status, 401);
+  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
+  EXPECT_EQ(client.Post("/admin/models/a/drain", admin, "", "application/json")->status, 200);
+  auto res = Post(Chat("chat"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("x-ingot-target"), "b");  // a is out of rotation
+  EXPECT_TRUE(a_.requests().empty());
+  auto list = client.Get("/admin/models", admin);
+  ASSERT_TRUE(list);
+  nlohmann::json models = nlohmann::json::parse(list->body)["models"];
+  ASSERT_EQ(models[0]["model"], "a");
+  EXPECT_EQ(models[0]["draining"], true);
+  EXPECT_EQ(models[0]["kind"], "upstream");
+  EXPECT_EQ(client.Post("/admin/models/a/resume", admin, "", "application/json")->status, 200);
+  EXPECT_EQ(Post(Chat("chat"))->get_header_value("x-ingot-target"), "a");
+}
+
+TEST_F(GatewayTest, ReusesUpstreamConnectionsAndSurvivesTheirClosing) {
+  StartGateway(Yaml());
+  for (int i = 0; i < 12; ++i) {  // the fake (cpp-httplib) closes a kept-alive connection after 5 requests
+    auto res = Post(Chat("b", i % 2 == 1));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+  }
+  // The fake closes idle connections after 1 s, the pool keeps them for 2 s: the next request finds its pooled
+  // connection closed by the peer and retries on a new one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  auto res = Post(Chat("b"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
 }
 
 TEST_F(GatewayTest, LocalModelThatFailsToStartAnswers503) {

@@ -12,9 +12,10 @@
 #include <mutex>
 
 #include "gateway/gateway_metrics.h"
-#include "gateway/local_process.h"
+#include "gateway/local_model.h"
 #include "gateway/router.h"
 #include "gateway/upstream_call.h"
+#include "gateway/upstream_pool.h"
 
 namespace ingot::gateway {
 
@@ -47,12 +48,12 @@ struct GatewayState {
   explicit GatewayState(GatewayConfig config);
 
   double Now() const;
-  // Starts and stops the local model processes the router asked for (on background threads); call with `mu`
-  // held after every router call that may start or stop a model.
+  // Starts and stops the local models the router asked for (on background threads); call with `mu` held after
+  // every router call that may start or stop a model.
   void SettleLoads();
-  // The upstream a local model's process serves on; false when it is not running.
+  // The upstream a local model serves on; false when it is not running.
   bool LocalUpstream(const std::string& model, UpstreamSpec& upstream);
-  // Ends loads in progress and stops every local model process (after the HTTP server stopped).
+  // Ends loads in progress and stops every local model (after the HTTP server stopped).
   void ShutdownLocals();
   // Remembers an upstream call so that CancelAll() (on Stop) can end it.
   void Track(const std::shared_ptr<UpstreamCall>& call);
@@ -73,10 +74,11 @@ struct GatewayState {
   std::condition_variable probe_cv;
   bool stopping = false;  // guarded by probe_mu
 
-  std::map<std::string, std::unique_ptr<LocalProcess>> locals;  // running local models, guarded by mu
+  std::map<std::string, std::unique_ptr<LocalModel>> locals;  // running local models, guarded by mu
   std::vector<std::thread> workers;                               // loads and stops, guarded by mu
   std::atomic<bool> cancel_loads{false};
 
+  UpstreamPool pool;  // keep-alive connections to upstreams (and local model servers)
   std::mutex calls_mu;
   std::vector<std::weak_ptr<UpstreamCall>> calls;  // guarded by calls_mu
 };

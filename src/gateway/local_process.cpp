@@ -39,6 +39,8 @@ Result<int> FreePort() {
 
 Result<std::unique_ptr<LocalProcess>> LocalProcess::Spawn(const std::string& binary, const ModelSpec& model) {
   if (!model.local) return InvalidArgument("model '" + model.name + "' is not local");
+  if (!model.local->kv_type.empty() && model.local->kv_type != "f16")
+    return Unsupported("model '" + model.name + "': kv_type needs an in-process model (`serve` has no flag for it)");
   INGOT_ASSIGN_OR_RETURN(int port, FreePort());
   std::string exe = binary.empty() ? "/proc/self/exe" : binary;
   std::vector<std::string> args = {exe, "serve", model.local->path, "--host", "127.0.0.1", "--port",

@@ -10,25 +10,26 @@
 #include <string>
 
 #include "gateway/config.h"
+#include "gateway/local_model.h"
 #include "util/status.h"
 
 namespace ingot::gateway {
 
-class LocalProcess {
+class LocalProcess : public LocalModel {
  public:
   // Starts `<binary> serve <path> --host 127.0.0.1 --port <free port> --alias <name> [--ctx-size, --parallel,
   // --threads]`. `binary` empty: this executable.
   static Result<std::unique_ptr<LocalProcess>> Spawn(const std::string& binary, const ModelSpec& model);
-  ~LocalProcess();  // Stop()
+  ~LocalProcess() override;  // Stop()
   LocalProcess(const LocalProcess&) = delete;
   LocalProcess& operator=(const LocalProcess&) = delete;
 
   // Polls /health until 200, the process exits, `cancel` is set or `timeout_seconds` pass.
-  Status WaitReady(double timeout_seconds, const std::atomic<bool>& cancel);
+  Status WaitReady(double timeout_seconds, const std::atomic<bool>& cancel) override;
   void Stop();
   int port() const { return port_; }
   // The upstream the proxy talks to.
-  UpstreamSpec Upstream() const;
+  UpstreamSpec Upstream() const override;
 
  private:
   LocalProcess(pid_t pid, int port, std::string name) : pid_(pid), port_(port), name_(std::move(name)) {}

@@ -222,6 +222,10 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
                         target, 0, "", state.router.retry_after_seconds());
       continue;
     }
+    if (acquired == AcquireResult::kDraining) {
+      failure = MakeFailure(503, "gateway_error", "target '" + target + "' is draining", target);
+      continue;
+    }
     if (acquired == AcquireResult::kNoMemory) {
       failure = MakeFailure(503, "gateway_error", "target '" + target + "' does not fit in the memory budget", target);
       continue;
@@ -239,12 +243,19 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     }
     nlohmann::json upstream_body = body;
     if (!upstream.model.empty()) upstream_body["model"] = upstream.model;
-    auto call = std::make_shared<UpstreamCall>(upstream, path, upstream_body.dump());
+    auto call = std::make_shared<UpstreamCall>(state.pool, upstream, path, upstream_body.dump());
     state.Track(call);
+    if (stream) {
+      call->Start();
+    } else {
+      call->RunHere();
+    }
     int status = call->WaitForHeaders();
+    // A local model's server failing is the model's error; a remote one's is the upstream's.
+    const char* error_type = spec.local ? "model_error" : "upstream_error";
     if (status == 0 || status >= 500 || status == 429) {
       std::string detail = status == 0 ? call->error() : call->ReadAll();
-      failure = MakeFailure(502, "upstream_error",
+      failure = MakeFailure(502, error_type,
                         status == 0 ? "target '" + target + "' is unreachable: " + detail
                                     : "target '" + target + "' answered " + std::to_string(status),
                         target, status, status == 0 ? "" : detail);
@@ -263,7 +274,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       if (!call->error().empty()) {
         record->failed = true;
         record->status = 502;
-        SendFailure(res, route.name, MakeFailure(502, "upstream_error", "target '" + target + "' broke off: " + call->error(), target));
+        SendFailure(res, route.name, MakeFailure(502, error_type, "target '" + target + "' broke off: " + call->error(), target));
       } else {
         if (status == 200) ReadUsage(out, *record);
         res.status = status;
@@ -278,7 +289,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     res.set_header("X-Accel-Buffering", "no");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [call, record, target](size_t, httplib::DataSink& sink) {
+        [call, record, target, error_type](size_t, httplib::DataSink& sink) {
           std::string chunk;
           if (call->NextChunk(chunk)) {
             if (record->first_byte == 0) record->first_byte = record->state->Now();
@@ -293,7 +304,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
           if (!error.empty()) {
             record->failed = true;
             nlohmann::json event = {{"error", {{"message", "target '" + target + "' failed mid-stream: " + error},
-                                               {"type", "upstream_error"}, {"code", "upstream_error"}, {"target", target}}}};
+                                               {"type", error_type}, {"code", error_type}, {"target", target}}}};
             std::string data = "data: " + event.dump() + "\n\n";
             sink.write(data.data(), data.size());
           }

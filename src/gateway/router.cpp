@@ -90,6 +90,7 @@ Admission Router::Admit(const std::string& api_key, const std::string& model, in
   double soonest_open = std::numeric_limits<double>::infinity();
   for (const std::string& target : ActiveTargets(*route)) {
     ModelState& state = models_[target];
+    if (state.draining) continue;
     if (CircuitAllows(target, state, now)) {
       out.targets.push_back(target);
     } else if (state.circuit == CircuitState::kOpen) {
@@ -187,6 +188,7 @@ AcquireResult Router::Acquire(RequestId id, const std::string& model, double now
   if (spec_it == config_.models.end()) return AcquireResult::kRejected;
   const ModelSpec& spec = spec_it->second;
   ModelState& state = models_[model];
+  if (state.draining) return AcquireResult::kDraining;
   bool ready = !spec.local || state.load == LoadState::kLoaded;
   bool slot_free = spec.max_concurrent <= 0 || state.in_flight < spec.max_concurrent;
   if (ready && slot_free && state.queue.empty()) {
@@ -234,6 +236,7 @@ Status Router::RequestLoad(const std::string& model, double now) {
   if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
   if (!IsLocal(model)) return Unsupported("'" + model + "' is an upstream; only local models load");
   ModelState& state = models_[model];
+  state.draining = false;
   if (state.load != LoadState::kUnloaded) return Status::Ok();
   if (!MakeRoom(model)) return ResourceExhausted("'" + model + "' does not fit in the memory budget now");
   state.load = LoadState::kLoading;
@@ -252,6 +255,27 @@ Status Router::RequestUnload(const std::string& model) {
     return Unavailable("'" + model + "' is busy");
   Unload(model, state);
   return Status::Ok();
+}
+
+Status Router::RequestDrain(const std::string& model) {
+  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  ModelState& state = models_[model];
+  if (!state.draining) effects_.Count("drain", model);
+  state.draining = true;
+  FinishDrain(model, state);
+  return Status::Ok();
+}
+
+Status Router::RequestResume(const std::string& model) {
+  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  models_[model].draining = false;
+  return Status::Ok();
+}
+
+void Router::FinishDrain(const std::string& model, ModelState& state) {
+  if (state.draining && IsLocal(model) && state.load == LoadState::kLoaded && state.in_flight == 0 &&
+      state.queue.empty())
+    Unload(model, state);
 }
 
 void Router::Release(RequestId /*id*/, const std::string& model, bool failed, double now) {
@@ -277,6 +301,7 @@ void Router::Release(RequestId /*id*/, const std::string& model, bool failed, do
   }
   state.probe_in_flight = false;
   Dispatch(model, state, now);
+  FinishDrain(model, state);
 }
 
 void Router::OnProbe(const std::string& model, bool healthy, double now) {
@@ -305,6 +330,7 @@ void Router::OnModelLoaded(const std::string& model, const Status& status, doubl
     state.load = LoadState::kLoaded;
     state.last_used = now;
     Dispatch(model, state, now);
+    FinishDrain(model, state);
     return;
   }
   state.load = LoadState::kUnloaded;
@@ -334,6 +360,7 @@ ModelStatus Router::Inspect(const std::string& model) const {
   out.in_flight = it->second.in_flight;
   out.queued = it->second.queue.size();
   out.last_used = it->second.last_used;
+  out.draining = it->second.draining;
   return out;
 }
 

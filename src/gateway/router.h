@@ -27,7 +27,8 @@ class RouterEffects {
   virtual void StopModel(const std::string& model) = 0;
   virtual void Wake(RequestId id) = 0;                    // a queued request may run (its Acquire succeeded)
   virtual void Fail(RequestId id, const Status& status) = 0;  // a queued request cannot run (load failed)
-  // Counters: "fallback", "circuit_open", "circuit_half_open", "circuit_closed", "load", "unload", "rejected".
+  // Counters: "fallback", "circuit_open", "circuit_half_open", "circuit_closed", "load", "unload", "rejected",
+  // "drain".
   virtual void Count(const std::string& event, const std::string& model) = 0;
 };
 
@@ -52,7 +53,7 @@ struct Admission {
   std::vector<std::string> targets;  // when ok: candidates to try in order (open circuits left out)
 };
 
-enum class AcquireResult { kRun, kQueued, kRejected, kNoMemory };
+enum class AcquireResult { kRun, kQueued, kRejected, kNoMemory, kDraining };
 
 struct ModelStatus {
   LoadState load = LoadState::kLoaded;  // upstreams are always "loaded"
@@ -60,6 +61,7 @@ struct ModelStatus {
   int in_flight = 0;
   size_t queued = 0;
   double last_used = 0;
+  bool draining = false;
 };
 
 class Router {
@@ -76,7 +78,8 @@ class Router {
 
   // Takes a concurrency slot on `model` for request `id`: kRun (go now), kQueued (wait for Wake; a cold local
   // model starts loading, evicting idle ones as needed), kRejected (queue full: 429 with retry_after_seconds())
-  // or kNoMemory (the model cannot fit even after evicting every idle model: 503).
+  // kNoMemory (the model cannot fit even after evicting every idle model: 503) or kDraining (the admin drained it
+  // since Admit: fall back).
   AcquireResult Acquire(RequestId id, const std::string& model, double now);
   // A queued request gave up (client left, queue timeout).
   void Abandon(RequestId id, const std::string& model);
@@ -97,6 +100,10 @@ class Router {
   ingot::Status RequestLoad(const std::string& model, double now);
   // Admin: unloads an idle local model. Unavailable while it has requests in flight or queued.
   ingot::Status RequestUnload(const std::string& model);
+  // Admin: takes a model out of rotation: routes skip it (falling back to their next target), requests already
+  // running or queued finish, and a local model unloads once it is idle. Stays drained until Resume (or a load).
+  ingot::Status RequestDrain(const std::string& model);
+  ingot::Status RequestResume(const std::string& model);
 
   void OnModelLoaded(const std::string& model, const Status& status, double now);
   // Idle TTL: unloads local models unused for their ttl with nothing in flight or queued.
@@ -113,6 +120,7 @@ class Router {
     int consecutive_failures = 0;
     double open_until = 0;
     bool probe_in_flight = false;  // half-open: one request tests the target
+    bool draining = false;         // admin drain: no new requests
     int in_flight = 0;
     std::deque<RequestId> queue;
     double last_used = 0;
@@ -128,6 +136,7 @@ class Router {
   bool MakeRoom(const std::string& model);
   void Unload(const std::string& model, ModelState& state);
   void Dispatch(const std::string& model, ModelState& state, double now);
+  void FinishDrain(const std::string& model, ModelState& state);
   static void Prune(ClientState& client, double now);
 
   GatewayConfig config_;

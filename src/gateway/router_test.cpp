@@ -219,6 +219,33 @@ TEST(Router, AdminLoadAndUnload) {
   EXPECT_EQ(fx.Take(), (std::vector<std::string>{"stop x", "unload x"}));
 }
 
+TEST(Router, DrainSkipsTheTargetLetsRunningRequestsFinishThenUnloads) {
+  RecordingEffects fx;
+  Router router(Config(kRemote), fx);
+  ASSERT_EQ(router.Acquire(1, "a", 0), AcquireResult::kRun);
+  ASSERT_TRUE(router.RequestDrain("a").ok());
+  EXPECT_EQ(router.RequestDrain("nope").code(), Code::kNotFound);
+  EXPECT_EQ(router.Admit("", "chat", 0, 0).targets, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(router.Acquire(2, "a", 0), AcquireResult::kDraining);
+  EXPECT_TRUE(router.Inspect("a").draining);
+  router.Release(1, "a", false, 1);
+  ASSERT_TRUE(router.RequestResume("a").ok());
+  EXPECT_EQ(router.Admit("", "chat", 0, 1).targets, (std::vector<std::string>{"a", "b"}));
+
+  RecordingEffects lfx;
+  Router local(Config(kLocal), lfx);
+  ASSERT_EQ(local.Acquire(1, "x", 0), AcquireResult::kQueued);
+  local.OnModelLoaded("x", Status::Ok(), 0);
+  lfx.Take();
+  ASSERT_TRUE(local.RequestDrain("x").ok());
+  EXPECT_EQ(lfx.Take(), (std::vector<std::string>{"drain x"}));  // still running request 1
+  local.Release(1, "x", false, 1);
+  EXPECT_EQ(lfx.Take(), (std::vector<std::string>{"stop x", "unload x"}));
+  EXPECT_EQ(local.Inspect("x").load, LoadState::kUnloaded);
+  ASSERT_TRUE(local.RequestLoad("x", 2).ok());  // an explicit load ends the drain
+  EXPECT_FALSE(local.Inspect("x").draining);
+}
+
 TEST(Router, ReconfigureStopsRemovedLocalModels) {
   RecordingEffects fx;
   Router router(Config(kLocal), fx);

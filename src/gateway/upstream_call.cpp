@@ -3,64 +3,38 @@
 
 #include <httplib.h>
 
-#include <algorithm>
-
 namespace ingot::gateway {
-namespace {
-
-// "http://h:p/v1" → ("http://h:p", ""); "http://h:p/api" → ("http://h:p", "/api"). Request paths start with /v1.
-void SplitBaseUrl(const std::string& base_url, std::string& origin, std::string& prefix) {
-  size_t scheme = base_url.find("://");
-  size_t slash = base_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  origin = base_url.substr(0, slash);
-  prefix = slash == std::string::npos ? "" : base_url.substr(slash);
-  if (prefix.size() >= 3 && prefix.compare(prefix.size() - 3, 3, "/v1") == 0) prefix.resize(prefix.size() - 3);
-}
-
-std::chrono::microseconds Micros(double seconds) {
-  return std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
-}
-
-void SetTimeouts(httplib::Client& client, double connect_seconds, double read_seconds) {
-  auto connect = Micros(connect_seconds);
-  auto read = Micros(read_seconds);
-  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
-                                connect.count() % 1000000);
-  client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(read).count(), read.count() % 1000000);
-}
-
-}  // namespace
 
 bool ProbeUpstream(const UpstreamSpec& upstream) {
   std::string origin, prefix;
   SplitBaseUrl(upstream.base_url, origin, prefix);
-  httplib::Client client(origin);
-  SetTimeouts(client, std::min(upstream.connect_timeout_seconds, 5.0), std::min(upstream.read_timeout_seconds, 5.0));
-  auto res = client.Get((prefix + upstream.health_path).c_str());
+  std::unique_ptr<httplib::Client> client = NewClient(upstream, 5.0);
+  auto res = client->Get((prefix + upstream.health_path).c_str());
   return res && res->status < 500;
 }
 
-UpstreamCall::UpstreamCall(const UpstreamSpec& upstream, const std::string& path, std::string body)
-    : thread_(&UpstreamCall::Run, this, upstream, path, std::move(body)) {}
+UpstreamCall::UpstreamCall(UpstreamPool& pool, const UpstreamSpec& upstream, const std::string& path,
+                           std::string body)
+    : pool_(pool), upstream_(upstream), path_(path), body_(std::move(body)) {}
 
 UpstreamCall::~UpstreamCall() {
   Cancel();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
-void UpstreamCall::Run(UpstreamSpec upstream, std::string path, std::string body) {
-  std::string origin, prefix;
-  SplitBaseUrl(upstream.base_url, origin, prefix);
-  httplib::Client client(origin);
-  SetTimeouts(client, upstream.connect_timeout_seconds, upstream.read_timeout_seconds);
-  client.set_keep_alive(false);
+void UpstreamCall::Start() { thread_ = std::thread(&UpstreamCall::Run, this); }
 
+void UpstreamCall::RunHere() { Run(); }
+
+bool UpstreamCall::Send(httplib::Client& client, std::string& error) {
+  std::string origin, prefix;
+  SplitBaseUrl(upstream_.base_url, origin, prefix);
   httplib::Request req;
   req.method = "POST";
-  req.path = prefix + path;
-  req.body = std::move(body);
+  req.path = prefix + path_;
+  req.body = body_;
   req.set_header("Content-Type", "application/json");
-  if (!upstream.api_key.empty()) req.set_header("Authorization", "Bearer " + upstream.api_key);
+  if (!upstream_.api_key.empty()) req.set_header("Authorization", "Bearer " + upstream_.api_key);
   req.response_handler = [this](const httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
     headers_ = true;
@@ -78,22 +52,36 @@ void UpstreamCall::Run(UpstreamSpec upstream, std::string path, std::string body
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) {
-      error_ = "cancelled";
-      done_ = true;
-      cv_.notify_all();
-      return;
+      error = "cancelled";
+      return true;
     }
     client_ = &client;
   }
   httplib::Response res;
-  httplib::Error error = httplib::Error::Success;
-  bool ok = client.send(req, res, error);
+  httplib::Error err = httplib::Error::Success;
+  bool ok = client.send(req, res, err);
   std::lock_guard<std::mutex> lock(mu_);
   client_ = nullptr;
-  if (!ok) {
-    error_ = cancelled_ ? "cancelled" : httplib::to_string(error);
-    if (error == httplib::Error::Read && headers_) error_ = "upstream closed the stream";
+  if (ok) return true;
+  error = cancelled_ ? "cancelled" : httplib::to_string(err);
+  if (err == httplib::Error::Read && headers_) error = "upstream closed the stream";
+  return headers_ || cancelled_ || (err != httplib::Error::Read && err != httplib::Error::Write);
+}
+
+void UpstreamCall::Run() {
+  bool reused = false;
+  std::unique_ptr<httplib::Client> client = pool_.Take(upstream_, reused);
+  std::string error;
+  if (!Send(*client, error) && reused) {
+    error.clear();
+    bool fresh = false;
+    pool_.Drop(upstream_);  // the other idle connections are as old
+    client = pool_.Take(upstream_, fresh);
+    Send(*client, error);
   }
+  if (error.empty()) pool_.Give(upstream_, std::move(client));
+  std::lock_guard<std::mutex> lock(mu_);
+  error_ = error;
   done_ = true;
   cv_.notify_all();
 }

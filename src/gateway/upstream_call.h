@@ -1,6 +1,8 @@
-// One request to an OpenAI-compatible upstream, run on its own thread so that the HTTP front can decide what to
-// do once the status line arrives (fall back before the first byte, or stream the body through) and can cancel
-// it when the client goes away (the upstream connection is then closed).
+// One request to an OpenAI-compatible upstream over a pooled keep-alive connection. A streamed call runs on its
+// own thread so that the HTTP front can decide what to do once the status line arrives (fall back before the
+// first byte, or stream the body through) and cancel it when the client goes away (the upstream connection is
+// then closed); a non-streamed call runs on the caller's thread. A reused connection that fails before any
+// answer (the upstream closed it while idle) is retried once on a new one.
 #pragma once
 
 #include <condition_variable>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "gateway/config.h"
+#include "gateway/upstream_pool.h"
 
 namespace httplib {
 class Client;
@@ -23,11 +26,15 @@ bool ProbeUpstream(const UpstreamSpec& upstream);
 
 class UpstreamCall {
  public:
-  // Starts POST <base_url><path> with `body` (JSON). The upstream's API key, when set, is sent as a bearer token.
-  UpstreamCall(const UpstreamSpec& upstream, const std::string& path, std::string body);
+  // Prepares POST <base_url><path> with `body` (JSON). The upstream's API key, when set, is sent as a bearer
+  // token. Nothing is sent before Start() or RunHere().
+  UpstreamCall(UpstreamPool& pool, const UpstreamSpec& upstream, const std::string& path, std::string body);
   ~UpstreamCall();  // cancels and joins
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  void Start();    // on a thread of its own (streams)
+  void RunHere();  // on this thread: returns when the whole answer is in or the call failed
 
   // Blocks until the status line arrived or the call failed. Returns the HTTP status, or 0 when no response came
   // (connect error, timeout; see error()).
@@ -43,7 +50,15 @@ class UpstreamCall {
   std::string error() const;  // empty when the call completed
 
  private:
-  void Run(UpstreamSpec upstream, std::string path, std::string body);
+  void Run();
+  // One attempt on `client`; sets `error` when it failed, and returns false when it failed before any answer
+  // came in a way that a stale keep-alive connection explains (read or write error).
+  bool Send(httplib::Client& client, std::string& error);
+
+  UpstreamPool& pool_;
+  UpstreamSpec upstream_;
+  std::string path_;
+  std::string body_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
