@@ -30,12 +30,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", INGOT_VERSION);
   AddVersionCommand(app);
-  ingot::server::AddServeCommand(app, [](const std::string& model) {
-    return ingot::cli::ResolveModelArgument(model, /*pull_if_missing=*/true);
-  });
+  ingot::server::AddServeCommand(
+      app, [](const std::string& model) { return ingot::cli::ResolveModelArgument(model, /*pull_if_missing=*/true); },
+      ingot::cli::ServeLocalModels);
   ingot::cli::AddRunCommand(app);
   ingot::cli::AddInspectCommand(app);
-  ingot::cli::AddBenchServeCommand(ingot::cli::AddBenchCommand(app));
+  CLI::App* bench = ingot::cli::AddBenchCommand(app);
+  ingot::cli::AddBenchServeCommand(bench);
+  ingot::cli::AddBenchGatewayCommand(bench);
   ingot::cli::AddStoreCommands(app);
   ingot::cli::AddTemplateCommand(app);
   ingot::cli::AddQuantizeCommand(app);

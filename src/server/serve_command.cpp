@@ -9,17 +9,14 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
-#include "chat/template.h"
 #include "engine/load.h"
 #include "gguf/gguf.h"
 #include "store/planner.h"
 #include "store/system.h"
-#include "server/engine_text.h"
 #include "server/http_server.h"
-#include "tokenizer/tokenizer.h"
+#include "server/served_model.h"
 #include "util/format.h"
 #include "util/log.h"
 #include "util/mapped_file.h"
@@ -60,31 +57,6 @@ std::string Trim(std::string s) {
   s.erase(s.find_last_not_of(ws) + 1);
   s.erase(0, s.find_first_not_of(ws));
   return s;
-}
-
-// Builds what the HTTP layer serves around a loaded engine.
-Result<std::unique_ptr<ServedModel>> MakeServedModel(const ServeSettings& s, std::unique_ptr<engine::Engine> engine) {
-  auto served = std::make_unique<ServedModel>();
-  const engine::ModelSummary& summary = engine->summary();
-  const tok::Tokenizer& tokenizer = engine->tokenizer();
-  std::string source = summary.chat_template;
-  if (!s.chat_template_file.empty()) {
-    INGOT_ASSIGN_OR_RETURN(source, ReadFileToString(s.chat_template_file));
-  } else if (source.empty()) {
-    LogWarn("serve: the model has no chat template; using ChatML");
-    source = chat::DefaultChatMlTemplate();
-  }
-  std::string bos = tokenizer.bos() >= 0 ? tokenizer.TokenText(tokenizer.bos()) : "";
-  std::string eos = tokenizer.eos() >= 0 ? tokenizer.TokenText(tokenizer.eos()) : "";
-  INGOT_ASSIGN_OR_RETURN(served->renderer, MakeTemplateRenderer(source, bos, eos));
-  served->codec = MakeTokenizerCodec(tokenizer);
-  std::filesystem::path path(s.model);
-  served->id = s.alias.empty() ? path.filename().string() : s.alias;
-  served->names = {served->id, s.model, path.filename().string(), path.stem().string()};
-  if (!summary.name.empty()) served->names.push_back(summary.name);
-  if (!s.model_arg.empty()) served->names.push_back(s.model_arg);  // the store or catalog name it was given
-  served->engine = std::move(engine);
-  return served;
 }
 
 void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port) {
@@ -187,8 +159,10 @@ void Serve(ServeSettings s) {
   engine_options.pooling = s.pooling;
   engine_options.kv_type = s.kv_type;
   Result<std::unique_ptr<engine::Engine>> engine = engine::LoadEngine(engine_options);
-  Result<std::unique_ptr<ServedModel>> served =
-      engine.ok() ? MakeServedModel(s, std::move(engine).value()) : Result<std::unique_ptr<ServedModel>>(engine.status());
+  ServedModelSettings served_settings{s.model, s.model_arg, s.alias, s.chat_template_file};
+  Result<std::unique_ptr<ServedModel>> served = engine.ok()
+      ? MakeServedModel(served_settings, std::move(engine).value())
+      : Result<std::unique_ptr<ServedModel>>(engine.status());
   if (!served.ok()) {
     server.SetLoadError(served.status());
     shutdown();
@@ -229,15 +203,23 @@ void ApplyConfigFile(CLI::App* cmd, const std::string& path) {
   }
 }
 
+bool IsYaml(const std::string& path) {
+  auto ends_with = [&](const std::string& suffix) {
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends_with(".yaml") || ends_with(".yml");
+}
+
 }  // namespace
 
-void AddServeCommand(CLI::App& app, ModelResolver resolve_model) {
+void AddServeCommand(CLI::App& app, ModelResolver resolve_model, MultiModelServer serve_many) {
   auto settings = std::make_shared<ServeSettings>();
   ServeSettings& s = *settings;
   CLI::App* cmd = app.add_subcommand("serve", "Serve a GGUF model over an OpenAI-compatible HTTP API");
   cmd->add_option("--config", s.config_file,
                   "Read settings from a TOML file: 'name = value' per line, names as the long options "
-                  "(flags and environment variables take precedence)")
+                  "(flags and environment variables take precedence); a .yaml file serves several local models "
+                  "(the gateway's format, see ingot gateway)")
       ->envname("INGOT_CONFIG")->check(CLI::ExistingFile);
   cmd->add_option("model", s.model, "GGUF model: a path, a stored model or a catalog name (pulled on first use)")
       ->envname("INGOT_MODEL");
@@ -276,7 +258,13 @@ void AddServeCommand(CLI::App& app, ModelResolver resolve_model) {
       ->envname("INGOT_POOLING")->capture_default_str()->check(CLI::IsMember({"mean", "last"}));
   cmd->add_option("--max-body-mb", s.max_body_mb, "Largest accepted request body in MiB")
       ->envname("INGOT_MAX_BODY_MB")->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->callback([settings, cmd, resolve_model] {
+  cmd->callback([settings, cmd, resolve_model, serve_many] {
+    if (serve_many && IsYaml(settings->config_file)) {
+      if (!settings->model.empty()) Fail("a .yaml --config names its models; drop the MODEL argument");
+      serve_many(settings->config_file, cmd->get_option("--host")->count() > 0 ? settings->host : "",
+                 cmd->get_option("--port")->count() > 0 ? settings->port : -1);
+      return;
+    }
     ApplyConfigFile(cmd, settings->config_file);
     if (!settings->model.empty()) {
       Result<std::string> path = resolve_model(settings->model);

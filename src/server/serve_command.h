@@ -14,6 +14,10 @@ namespace ingot::server {
 // that the server does not depend on the command-line layer.
 using ModelResolver = std::function<Result<std::string>(const std::string&)>;
 
-void AddServeCommand(CLI::App& app, ModelResolver resolve_model);
+// Serves a YAML --config naming several local models on one node (the gateway's format); supplied by the binary,
+// which runs the gateway for it. `host` empty and `port` < 0 when not given as flags.
+using MultiModelServer = std::function<void(const std::string& config_path, const std::string& host, int port)>;
+
+void AddServeCommand(CLI::App& app, ModelResolver resolve_model, MultiModelServer serve_many = {});
 
 }  // namespace ingot::server
