@@ -12,6 +12,7 @@
 #include "cli/store_commands.h"
 #include "gguf/gguf.h"
 #include "kernels/kernels.h"
+#include "model/expert_traffic.h"
 #include "model/model.h"
 #include "util/cpu.h"
 
@@ -112,6 +113,7 @@ void Bench(const BenchOptions& o) {
   std::printf("|------------|------------------------|\n");
   if (o.n_prompt > 0) std::printf("| pp%-8d | %10.2f ± %-9.2f |\n", o.n_prompt, p.mean, p.std);
   if (o.n_gen > 0) std::printf("| tg%-8d | %10.2f ± %-9.2f |\n", o.n_gen, g.mean, g.std);
+  std::printf("%s", model::ExpertTrafficSummary(m).c_str());
 }
 
 }  // namespace

@@ -143,10 +143,16 @@ class Gemma4 final : public DecoderModel {
     FillInfo("gemma4", c, b);
     for (const Gemma4Layer& l : layers_) {
       if (l.owns_kv) info_.kv.layers.push_back({l.attn.n_head_kv, l.attn.head_dim, l.attn.head_dim, l.attn.window});
-      if (l.has_moe) info_.n_params_active -= l.moe.experts.InactiveParams();
+      if (l.has_moe) {
+        info_.n_params_active -= l.moe.experts.InactiveParams();
+        ++n_moe_layers_;
+        expert_bytes_ += l.moe.experts.Bytes();
+      }
     }
     return Status::Ok();
   }
+
+  ExpertTraffic expert_traffic() const override { return expert_pass_.Traffic(n_moe_layers_, expert_bytes_); }
 
  private:
   // attention.sliding_window_pattern: one bool per layer, or a period n (the last layer of every n is full).
@@ -304,6 +310,8 @@ class Gemma4 final : public DecoderModel {
   // Per-forward buffers.
   std::vector<float> h_, q_, k_, v_, attn_, f_, experts_in_, experts_out_, ple_, ple_tok_, ple_gate_;
   ExpertPass expert_pass_;
+  int32_t n_moe_layers_ = 0;
+  uint64_t expert_bytes_ = 0;  // all experts of all layers
 };
 
 }  // namespace

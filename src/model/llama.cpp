@@ -79,10 +79,16 @@ class Llama final : public DecoderModel {
     FillInfo("llama", c, b);
     for (const LlamaLayer& l : layers_) {
       info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
-      if (moe) info_.n_params_active -= l.experts.InactiveParams();
+      if (moe) {
+        info_.n_params_active -= l.experts.InactiveParams();
+        ++n_moe_layers_;
+        expert_bytes_ += l.experts.Bytes();
+      }
     }
     return Status::Ok();
   }
+
+  ExpertTraffic expert_traffic() const override { return expert_pass_.Traffic(n_moe_layers_, expert_bytes_); }
 
  private:
   Status RunLayers(const Batch& batch, KvStore& kv) override {
@@ -116,6 +122,8 @@ class Llama final : public DecoderModel {
   std::vector<LlamaLayer> layers_;
   std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers, [T, width]
   ExpertPass expert_pass_;
+  int32_t n_moe_layers_ = 0;
+  uint64_t expert_bytes_ = 0;  // all experts of all layers
 };
 
 }  // namespace

@@ -29,6 +29,16 @@ struct ModelInfo {
   KvGeometry kv;                // what the KV cache must hold per token and layer
 };
 
+// Weight bytes the MoE expert passes of a model have read since it was loaded (measured: the experts the router
+// chose, each read once per forward pass however many tokens chose it), to compare with the totals.
+struct ExpertTraffic {
+  uint64_t decode_steps = 0;    // forward passes of one token
+  uint64_t decode_bytes = 0;    // expert bytes those read, all layers
+  uint64_t prefill_tokens = 0;  // tokens of forward passes of several
+  uint64_t prefill_bytes = 0;   // expert bytes those read
+  uint64_t expert_bytes = 0;    // every expert of every layer (what a dense model of the same size reads)
+};
+
 // One token of a forward batch.
 struct BatchToken {
   int32_t token = 0;
@@ -56,6 +66,8 @@ class Model {
   virtual Status Forward(const Batch& batch, KvStore& kv, std::vector<float>& logits) = 0;
   // Final hidden states (after the output norm) instead of logits: hidden [n_tokens_with_logits, n_embd].
   virtual Status ForwardHidden(const Batch& batch, KvStore& kv, std::vector<float>& hidden) = 0;
+  // Expert weight reads so far; all zero for dense models.
+  virtual ExpertTraffic expert_traffic() const { return {}; }
 };
 
 // Architectures LoadModel accepts, for error messages and `ingot version`.

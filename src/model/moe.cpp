@@ -79,9 +79,11 @@ void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const
   for (size_t i = 0; i < T * K; ++i) order_[fill[size_t(experts[i])]++] = uint32_t(i);
 
   float* y = Fit(y_, T * K * n_embd);  // [T, K, n_embd] weighted expert outputs
+  uint64_t touched = 0;
   for (size_t e = 0; e < size_t(f.n_expert); ++e) {
     const size_t n = start[e + 1] - start[e];
     if (n == 0) continue;
+    ++touched;
     const uint32_t* rows = &order_[start[e]];
     float* x = Fit(x_, n * n_embd);
     for (size_t i = 0; i < n; ++i) std::copy_n(in + (rows[i] / K) * n_embd, n_embd, x + i * n_embd);
@@ -110,12 +112,31 @@ void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const
       for (size_t c = 0; c < n_embd; ++c) dst[c] = d[i * n_embd + c] * s * w;
     }
   }
+  const uint64_t bytes = touched * (f.Bytes() / uint64_t(f.n_expert));
+  if (T == 1) {
+    ++single_calls_;
+    single_bytes_ += bytes;
+  } else {
+    multi_token_layers_ += T;
+    multi_bytes_ += bytes;
+  }
   pool.ParallelFor(T, 1, [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) {
       std::copy_n(y + t * K * n_embd, n_embd, out + t * n_embd);
       for (size_t k = 1; k < K; ++k) ops::Add(out + t * n_embd, y + (t * K + k) * n_embd, n_embd);
     }
   });
+}
+
+ExpertTraffic ExpertPass::Traffic(int32_t n_moe_layers, uint64_t expert_bytes) const {
+  ExpertTraffic t;
+  const uint64_t layers = uint64_t(std::max(n_moe_layers, 1));
+  t.decode_steps = single_calls_ / layers;
+  t.decode_bytes = single_bytes_;
+  t.prefill_tokens = multi_token_layers_ / layers;
+  t.prefill_bytes = multi_bytes_;
+  t.expert_bytes = expert_bytes;
+  return t;
 }
 
 void DecoderModel::SwiGluResidual(const std::vector<float>& norm, const GatedFfn& ffn, const ops::TensorView& router,

@@ -24,6 +24,8 @@ struct ExpertFfn {
 
   // Parameters of the experts a token does not use (total minus active, for ModelInfo::n_params_active).
   uint64_t InactiveParams() const;
+  // Bytes of every expert's weights.
+  uint64_t Bytes() const { return gate.bytes() + up.bytes() + gate_up.bytes() + down.bytes(); }
 };
 
 // experts/weights [T, n_used]: per token the n_used most probable experts of softmax(logits [T, n_expert]), most
@@ -46,10 +48,16 @@ class ExpertPass {
   void Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const float* in, size_t T, size_t n_embd,
            const int32_t* experts, const float* weights, float* out, ops::ActivationBuffer& scratch);
 
+  // What this pass has read so far, for a model of n_moe_layers expert layers holding expert_bytes in all.
+  ExpertTraffic Traffic(int32_t n_moe_layers, uint64_t expert_bytes) const;
+
  private:
   std::vector<uint32_t> order_;  // (t * n_used + k) grouped by expert
   std::vector<float> x_, gu_, a_, d_, y_, logits_, weights_;
   std::vector<int32_t> chosen_;
+  // Calls (one per layer and forward) of one token and the expert bytes they read; token-layers and bytes of
+  // calls of several tokens.
+  uint64_t single_calls_ = 0, single_bytes_ = 0, multi_token_layers_ = 0, multi_bytes_ = 0;
 };
 
 }  // namespace ingot::model

@@ -68,6 +68,37 @@ TEST(RandomModelTest, EveryFamilyTinyShapeLoadsAndRuns) {
   EXPECT_FALSE(NamedFamilyShape("qwen3", "huge").has_value());
 }
 
+// A single-token pass reads exactly n_used experts per layer; a batch reads each chosen expert once.
+TEST(RandomModelTest, ExpertTrafficCountsTheExpertsRead) {
+  auto shape = NamedFamilyShape("qwen3moe", "tiny");
+  ASSERT_TRUE(shape.has_value());
+  RandomFamilyOptions o;
+  o.shape = *shape;
+  const std::string path = TmpPath("qwen3moe-traffic");
+  ASSERT_TRUE(WriteRandomFamily(o, path).ok());
+  ThreadPool pool(2);
+  std::shared_ptr<const gguf::File> file;
+  auto m = LoadAndRun(path, pool, file);  // one pass of 40 tokens
+  ASSERT_TRUE(m);
+  const ModelInfo& info = m->info();
+  KvStore kv(info.kv, DType::kF16, 1, 16);
+  std::vector<int32_t> table = {0};
+  Batch b;
+  b.block_tables = {table.data()};
+  b.tokens = {{5, 0, 0, true}};
+  std::vector<float> logits;
+  ASSERT_TRUE(m->Forward(b, kv, logits).ok());
+  const ExpertTraffic t = m->expert_traffic();
+  const uint64_t per_expert = 3ull * uint64_t(shape->n_ff_expert) * uint64_t(shape->n_embd) * 4;  // F32
+  EXPECT_EQ(t.expert_bytes, uint64_t(shape->n_layer * shape->n_expert) * per_expert);
+  EXPECT_EQ(t.decode_steps, 1u);
+  EXPECT_EQ(t.decode_bytes, uint64_t(shape->n_layer * shape->n_used) * per_expert);
+  EXPECT_EQ(t.prefill_tokens, 40u);
+  EXPECT_LE(t.prefill_bytes, t.expert_bytes);
+  EXPECT_GT(t.prefill_bytes, t.decode_bytes);
+  EXPECT_EQ(LoadAndRun(TmpPath("llama"), pool, file)->expert_traffic().expert_bytes, 0u);
+}
+
 TEST(RandomModelTest, FamilyWriterRefusesInconsistentShapes) {
   RandomFamilyOptions o;
   o.shape.n_head_kv = 3;
