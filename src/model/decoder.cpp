@@ -177,7 +177,6 @@ void DecoderModel::RopeAndStore(const Batch& batch, KvStore& kv, const Attention
 
 void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& a, const float* q, float* out) {
   const size_t q_dim = size_t(a.n_head) * size_t(a.head_dim);
-  const size_t n_items = batch.tokens.size() * size_t(a.n_head);
   int32_t max_kv = 0;
   for (const BatchToken& t : batch.tokens) max_kv = std::max(max_kv, t.pos + 1);
   ops::PagedKv layer;
@@ -188,18 +187,25 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   layer.n_kv_head = a.n_head_kv;
   layer.head_dim_k = a.head_dim;
   layer.head_dim_v = a.head_dim;
-  const size_t per_thread = ops::AttentionScratchFloats(layer);
+  // Work items are (token, KV head, up to kMaxGroupHeads of its query heads): the heads sharing a KV head read
+  // its K/V rows once. A chunk should hold at least ~64K multiply-adds (q·k and p·v over the visible positions)
+  // so that handing it to another thread pays for the wake-up.
+  const int32_t group = a.n_head / a.n_head_kv;
+  const int32_t per_item = std::min(group, ops::kMaxGroupHeads);
+  const int32_t items_per_kv = (group + per_item - 1) / per_item;
+  const size_t n_items = batch.tokens.size() * size_t(a.n_head_kv) * size_t(items_per_kv);
+  const size_t per_thread = ops::AttentionScratchFloats(layer, per_item);
   Grow(scores_, size_t(pool_.size()) * per_thread);
-  // Work items are (token, head) pairs; a chunk should hold at least ~64K multiply-adds (q·k and p·v over the
-  // visible positions) so that handing it to another thread pays for the wake-up.
   const int32_t visible = a.window > 0 ? std::min(max_kv, a.window) : max_kv;
-  const size_t item_cost = std::max<size_t>(1, size_t(visible) * size_t(a.head_dim) * 2);
+  const size_t item_cost = std::max<size_t>(1, size_t(visible) * size_t(a.head_dim) * 2 * size_t(per_item));
   const size_t grain = std::max<size_t>(1, (size_t(1) << 16) / item_cost);
   pool_.ParallelForIndexed(n_items, grain, [&](size_t begin, size_t end, int thread) {
     float* scratch = scores_.data() + size_t(thread) * per_thread;
     for (size_t item = begin; item < end; ++item) {
-      const size_t t = item / size_t(a.n_head);
-      const int32_t head = int32_t(item % size_t(a.n_head));
+      const size_t t = item / (size_t(a.n_head_kv) * size_t(items_per_kv));
+      const int32_t slot = int32_t(item % (size_t(a.n_head_kv) * size_t(items_per_kv)));
+      const int32_t first = (slot / items_per_kv) * group + (slot % items_per_kv) * per_item;
+      const int32_t n_heads = std::min(per_item, (slot / items_per_kv + 1) * group - first);
       const BatchToken& bt = batch.tokens[t];
       ops::PagedKv pk = layer;
       pk.block_table = BlockTable(batch, kv, a.cache_layer, bt.seq);
@@ -209,7 +215,8 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
       ap.softcap = a.softcap;
       ap.kv_begin = a.window > 0 ? std::max(0, bt.pos - a.window + 1) : 0;
       ap.kv_end = bt.pos + 1;
-      ops::AttentionHead(q + t * q_dim, head, pk, ap, scratch, out + t * q_dim + size_t(head) * size_t(a.head_dim));
+      ops::AttentionGroup(q + t * q_dim, first, n_heads, pk, ap, scratch,
+                          out + t * q_dim + size_t(first) * size_t(a.head_dim));
     }
   });
 }

@@ -1,6 +1,7 @@
-// Attention over the paged cache, one pass per query head with an online softmax (see attention.h): per cache
-// block, the scores of its tokens (one vector-kernel or int8 GEMM call), the running maximum raised if needed
-// (rescaling the accumulated output and sum), then the block's V rows added with their weights.
+// Attention over the paged cache, one pass per group of query heads with an online softmax (see attention.h):
+// per cache block, the scores of its tokens for every head (vector kernels, or one int8 GEMM for Q8_0), each
+// head's running maximum raised if needed (rescaling its accumulated output and sum), then the block's V rows
+// (dequantized once for Q8_0) added to every head's output with its weights.
 #include "ops/attention.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
+#include "quant/blocks.h"
 #include "quant/quant.h"
 #include "util/fp16.h"
 
@@ -21,9 +23,9 @@ namespace {
 // Bytes of one head's row of `dim` values in the cache.
 size_t RowBytesOf(DType type, int32_t dim) { return RowBytes(type, size_t(dim)); }
 
-// Floats holding the Q8_0 query of head_dim_k values.
+// Floats holding one converted query: f32 values, or a Q8_0 row.
 size_t QueryFloats(const PagedKv& kv) {
-  return kv.type == DType::kQ8_0 ? (RowBytesOf(DType::kQ8_0, kv.head_dim_k) + 3) / 4 : 0;
+  return kv.type == DType::kQ8_0 ? (RowBytesOf(DType::kQ8_0, kv.head_dim_k) + 3) / 4 : size_t(kv.head_dim_k);
 }
 
 // Address of token j's row for KV head `head` in `pool`.
@@ -39,7 +41,7 @@ inline float Score(float dot, const AttentionParams& p) {
   return p.softcap > 0.0f ? p.softcap * std::tanh(s / p.softcap) : s;
 }
 
-// The query as the dot products with K rows of `type` see it (F16: rounded to f16; Q8_0: quantized).
+// The query as the dot products with K rows of `type` see it (F16: rounded to f16; Q8_0: quantized into q8).
 void ConvertQuery(const float* qh, const PagedKv& kv, float* rounded, void* q8) {
   const int32_t dk = kv.head_dim_k;
   if (kv.type == DType::kF16) {
@@ -53,24 +55,43 @@ void ConvertQuery(const float* qh, const PagedKv& kv, float* rounded, void* q8) 
 
 }  // namespace
 
-size_t AttentionScratchFloats(const PagedKv& kv) {
-  size_t n = size_t(kv.block_size);
-  if (kv.type == DType::kQ8_0) n += QueryFloats(kv) + size_t(kv.block_size) * size_t(kv.head_dim_v);
+size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads) {
+  size_t n = size_t(n_heads) * (size_t(kv.block_size) + QueryFloats(kv));
+  if (kv.type == DType::kQ8_0) n += size_t(kv.block_size) * size_t(kv.head_dim_v);
   return n;
 }
 
-void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
-                   float* out) {
-  assert(kv.head_dim_k <= kMaxHeadDim && "head size beyond kMaxHeadDim");
-  const int32_t kvh = head / (p.n_head / kv.n_kv_head);
+namespace {
+
+// rows [count][dim] = the Q8_0 rows at src (`stride` bytes apart), dequantized.
+void DequantizeQ8_0Rows(const uint8_t* src, size_t stride, size_t count, int32_t dim, float* rows) {
+  for (size_t i = 0; i < count; ++i) {
+    const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(src + i * stride);
+    float* dst = rows + i * size_t(dim);
+    for (int32_t b = 0; b < dim / quant::kQK; ++b) {
+      const float d = F16ToF32(blocks[b].d);
+      for (int32_t k = 0; k < quant::kQK; ++k) dst[b * quant::kQK + k] = d * float(blocks[b].qs[k]);
+    }
+  }
+}
+
+}  // namespace
+
+void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
+                    const AttentionParams& p, float* scratch, float* out) {
+  assert(n_heads >= 1 && n_heads <= kMaxGroupHeads && "group of heads out of range");
+  const int32_t group = p.n_head / kv.n_kv_head;
+  const int32_t kvh = first_head / group;
+  assert((first_head + n_heads - 1) / group == kvh && "heads of one call must share their KV head");
   const int32_t dk = kv.head_dim_k;
   const int32_t dv = kv.head_dim_v;
   const int32_t bs = kv.block_size;
-  float* scores = scratch;                                            // [block_size]
-  float* q8 = scratch + bs;                                           // Q8_0 query
-  float* v_rows = q8 + QueryFloats(kv);                               // Q8_0: [block_size][dv] dequantized V
-  float qr[kMaxHeadDim];
-  ConvertQuery(q + size_t(head) * size_t(dk), kv, qr, q8);
+  const size_t nh = size_t(n_heads);
+  float* scores = scratch;                          // [n_heads][block_size]
+  float* queries = scores + nh * size_t(bs);        // [n_heads][QueryFloats]
+  float* v_rows = queries + nh * QueryFloats(kv);   // Q8_0: [block_size][dv] dequantized V
+  auto query = [&](size_t h) { return queries + h * QueryFloats(kv); };
+  for (size_t h = 0; h < nh; ++h) ConvertQuery(q + (size_t(first_head) + h) * size_t(dk), kv, query(h), query(h));
 
   const size_t k_row = RowBytesOf(kv.type, dk);
   const size_t v_row = RowBytesOf(kv.type, dv);
@@ -78,54 +99,66 @@ void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const Attent
   const size_t v_stride = size_t(kv.n_kv_head) * v_row;
   const size_t elem = kv.type == DType::kF16 ? 2 : 4;     // F16/F32 strides in elements
 
-  std::fill(out, out + dv, 0.0f);
-  float running_max = -std::numeric_limits<float>::infinity();
-  double sum = 0.0;
+  std::fill(out, out + nh * size_t(dv), 0.0f);
+  float running_max[kMaxGroupHeads];
+  double sum[kMaxGroupHeads];
+  std::fill_n(running_max, nh, -std::numeric_limits<float>::infinity());
+  std::fill_n(sum, nh, 0.0);
   for (int32_t j0 = p.kv_begin; j0 < p.kv_end;) {
     const int32_t j1 = std::min(p.kv_end, (j0 / bs + 1) * bs);
     const size_t count = size_t(j1 - j0);
     const uint8_t* k = TokenRow(kv.k, kv, j0, kvh, k_row);
-    if (kv.type == DType::kF16) {
-      kernels::DotRowsF16(reinterpret_cast<const uint16_t*>(k), k_stride / elem, count, qr, size_t(dk), scores);
-    } else if (kv.type == DType::kF32) {
-      kernels::DotRowsF32(reinterpret_cast<const float*>(k), k_stride / elem, count, qr, size_t(dk), scores);
-    } else {
+    if (kv.type == DType::kQ8_0) {
+      // One int8 GEMM: the block's K rows against every head's quantized query.
       kernels::GemmArgs g{DType::kQ8_0, size_t(dk), k, k_stride, 0, count,
-                          reinterpret_cast<const uint8_t*>(q8), k_row, 1, scores, count};
+                          reinterpret_cast<const uint8_t*>(queries), QueryFloats(kv) * 4, nh, scores, size_t(bs)};
       kernels::Gemm(g);
     }
-    float block_max = -std::numeric_limits<float>::infinity();
-    for (size_t i = 0; i < count; ++i) {
-      scores[i] = Score(scores[i], p);
-      block_max = std::max(block_max, scores[i]);
-    }
-    if (block_max > running_max) {
-      // Everything accumulated so far was weighted against the old maximum.
-      const float c = std::exp(running_max - block_max);
-      if (sum > 0.0) {
-        for (int32_t d = 0; d < dv; ++d) out[d] *= c;
-        sum *= double(c);
+    for (size_t h = 0; h < nh; ++h) {
+      float* s = scores + h * size_t(bs);
+      if (kv.type == DType::kF16) {
+        kernels::DotRowsF16(reinterpret_cast<const uint16_t*>(k), k_stride / elem, count, query(h), size_t(dk), s);
+      } else if (kv.type == DType::kF32) {
+        kernels::DotRowsF32(reinterpret_cast<const float*>(k), k_stride / elem, count, query(h), size_t(dk), s);
       }
-      running_max = block_max;
-    }
-    for (size_t i = 0; i < count; ++i) {
-      scores[i] = std::exp(scores[i] - running_max);
-      sum += double(scores[i]);
+      float block_max = -std::numeric_limits<float>::infinity();
+      for (size_t i = 0; i < count; ++i) {
+        s[i] = Score(s[i], p);
+        block_max = std::max(block_max, s[i]);
+      }
+      if (block_max > running_max[h]) {
+        // Everything accumulated so far was weighted against the old maximum.
+        const float c = std::exp(running_max[h] - block_max);
+        if (sum[h] > 0.0) {
+          for (int32_t d = 0; d < dv; ++d) out[h * size_t(dv) + size_t(d)] *= c;
+          sum[h] *= double(c);
+        }
+        running_max[h] = block_max;
+      }
+      for (size_t i = 0; i < count; ++i) {
+        s[i] = std::exp(s[i] - running_max[h]);
+        sum[h] += double(s[i]);
+      }
     }
     const uint8_t* v = TokenRow(kv.v, kv, j0, kvh, v_row);
-    if (kv.type == DType::kF16) {
-      kernels::AxpyRowsF16(scores, reinterpret_cast<const uint16_t*>(v), v_stride / elem, count, out, size_t(dv));
-    } else if (kv.type == DType::kF32) {
-      kernels::AxpyRowsF32(scores, reinterpret_cast<const float*>(v), v_stride / elem, count, out, size_t(dv));
-    } else {
-      for (size_t i = 0; i < count; ++i) DequantizeRow(DType::kQ8_0, v + i * v_stride, v_rows + i * size_t(dv), size_t(dv));
-      kernels::AxpyRowsF32(scores, v_rows, size_t(dv), count, out, size_t(dv));
+    if (kv.type == DType::kQ8_0) DequantizeQ8_0Rows(v, v_stride, count, dv, v_rows);
+    for (size_t h = 0; h < nh; ++h) {
+      const float* w = scores + h * size_t(bs);
+      float* o = out + h * size_t(dv);
+      if (kv.type == DType::kF16) {
+        kernels::AxpyRowsF16(w, reinterpret_cast<const uint16_t*>(v), v_stride / elem, count, o, size_t(dv));
+      } else if (kv.type == DType::kF32) {
+        kernels::AxpyRowsF32(w, reinterpret_cast<const float*>(v), v_stride / elem, count, o, size_t(dv));
+      } else {
+        kernels::AxpyRowsF32(w, v_rows, size_t(dv), count, o, size_t(dv));
+      }
     }
     j0 = j1;
   }
-  if (sum > 0.0) {
-    const float inv = float(1.0 / sum);
-    for (int32_t d = 0; d < dv; ++d) out[d] *= inv;
+  for (size_t h = 0; h < nh; ++h) {
+    if (sum[h] <= 0.0) continue;
+    const float inv = float(1.0 / sum[h]);
+    for (int32_t d = 0; d < dv; ++d) out[h * size_t(dv) + size_t(d)] *= inv;
   }
 }
 

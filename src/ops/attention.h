@@ -33,17 +33,28 @@ struct AttentionParams {
   int32_t kv_end = 0;              // one past the last visible position (causal: query position + 1)
 };
 
-// Floats of scratch AttentionHead needs per call (one block of scores; for Q8_0 also the converted query and
-// one block of dequantized V rows). Independent of the context length.
-size_t AttentionScratchFloats(const PagedKv& kv);
+// Query heads one call handles at most (a KV head's group is split into calls of this many heads).
+constexpr int32_t kMaxGroupHeads = 16;
 
-// out[head_dim_v] for query head `head` of q ([n_head][head_dim_k]), flash-attention style: one pass over the
-// visible positions a cache block at a time, with a running maximum and sum (online softmax), never holding more
-// than one block of scores. The query is first converted as the cache type's dot product needs it (F16: rounded
-// to f16, Q8_0: quantized to Q8_0 and dotted with int8 K rows, as llama.cpp does); V rows are accumulated in
-// f32. No visible position: out is zero. scratch: AttentionScratchFloats(kv) floats.
-void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
-                   float* out);
+// Floats of scratch AttentionGroup needs per call for n_heads heads (a block of scores and the converted query
+// per head; for Q8_0 also one block of dequantized V rows). Independent of the context length.
+size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads = 1);
+
+// out [n_heads][head_dim_v] for query heads first_head .. first_head + n_heads - 1 of q ([n_head][head_dim_k]),
+// which must share one KV head (GQA: each K/V row is read once for all of them), n_heads <= kMaxGroupHeads.
+// Flash-attention style: one pass over the visible positions a cache block at a time, with a running maximum
+// and sum per head (online softmax), never holding more than one block of scores. Each query is first converted
+// as the cache type's dot product needs it (F16: rounded to f16; Q8_0: quantized to Q8_0 and dotted with the
+// int8 K rows, as llama.cpp does); V rows are accumulated in f32. No visible position: out is zero.
+// scratch: AttentionScratchFloats(kv, n_heads) floats.
+void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
+                    const AttentionParams& p, float* scratch, float* out);
+
+// One head: AttentionGroup with n_heads = 1.
+inline void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
+                          float* out) {
+  AttentionGroup(q, head, 1, kv, p, scratch, out);
+}
 
 // The scalar reference: the same query conversion, then every K and V row dequantized, two passes (all scores,
 // softmax, weighted sum) in double. For tests.

@@ -1,5 +1,6 @@
-// Flash-style paged attention against its scalar reference, over lengths (0, 1, block-1, block, block+1, long),
-// GQA ratios, head sizes 64..512, F32/F16/Q8_0 caches, sliding windows and soft-caps; Q8_0 against F16.
+// Flash-style paged attention (one head, and a KV head's group of heads at once) against its scalar reference,
+// over lengths (0, 1, block-1, block, block+1, long), GQA ratios, head sizes 64..512, F32/F16/Q8_0 caches,
+// sliding windows and soft-caps; Q8_0 against F16.
 #include "ops/attention.h"
 
 #include <gtest/gtest.h>
@@ -68,16 +69,22 @@ TEST(AttentionTest, FlashMatchesReferenceOverLengthsGqaHeadSizesAndTypes) {
           const PagedKv kv = c.View();
           std::vector<float> q(size_t(n_head) * size_t(hd));
           for (float& x : q) x = nd(rng);
-          std::vector<float> scratch(AttentionScratchFloats(kv));
+          std::vector<float> scratch(AttentionScratchFloats(kv, ratio));
           std::vector<float> got(static_cast<size_t>(hd)), want(static_cast<size_t>(hd));
+          std::vector<float> group(size_t(ratio) * size_t(hd));
           // Full causal range; a sliding window starting mid-block with a soft-cap.
           for (const AttentionParams ap : {AttentionParams{n_head, 1.0f / std::sqrt(float(hd)), 0.0f, 0, len},
                                            AttentionParams{n_head, 0.3f, 5.0f, std::min(len, 7), len}}) {
             for (int32_t h = 0; h < n_head; ++h) {
+              // The head alone and within its KV head's group must both match the reference.
+              if (h % ratio == 0) AttentionGroup(q.data(), h, ratio, kv, ap, scratch.data(), group.data());
               AttentionHead(q.data(), h, kv, ap, scratch.data(), got.data());
               AttentionHeadReference(q.data(), h, kv, ap, want.data());
               size_t bad = 0;
-              for (int32_t d = 0; d < hd; ++d) bad += !(std::fabs(got[size_t(d)] - want[size_t(d)]) <= 2e-5f);
+              for (int32_t d = 0; d < hd; ++d) {
+                bad += !(std::fabs(got[size_t(d)] - want[size_t(d)]) <= 2e-5f);
+                bad += !(std::fabs(group[size_t(h % ratio) * size_t(hd) + size_t(d)] - want[size_t(d)]) <= 2e-5f);
+              }
               EXPECT_EQ(bad, 0u) << DTypeName(type) << " head_dim " << hd << " gqa " << ratio << " len " << len
                                  << " kv_begin " << ap.kv_begin << " head " << h;
             }
