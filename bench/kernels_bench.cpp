@@ -59,6 +59,29 @@ void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
   SetActiveIsa(BestIsa());
 }
 
+// Decode from memory: one activation row against a weight matrix far larger than the caches (512 MiB of
+// 2048-wide rows, made by repeating one quantized 2048 x 2048 tile), single thread: the GB/s that bound
+// tokens/s, to compare with `ingot bench`'s read bandwidth (per core).
+void RunGemvFromMemory(benchmark::State& state, DType type, Isa isa) {
+  SetActiveIsa(isa);
+  Setup s(type, 1);
+  const size_t tile = s.w.size(), copies = (size_t(512) << 20) / tile;
+  std::vector<uint8_t> big(copies * tile);
+  for (size_t c = 0; c < copies; ++c) std::copy(s.w.begin(), s.w.end(), big.begin() + long(c * tile));
+  const size_t rows = copies * kRows;
+  std::vector<float> y(rows);
+  const GemmArgs args{type, kK, big.data(), RowBytes(type, kK), 0, rows, s.act.data(),
+                      ActivationRowBytes(type, kK), 1, y.data(), rows};
+  for (auto _ : state) {
+    Gemm(args);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(double(state.iterations()) * double(big.size()) / 1e9,
+                                              benchmark::Counter::kIsRate);
+  SetActiveIsa(BestIsa());
+}
+
 // Converting one activation row (done once per token and matrix input, before the Gemm).
 void RunQuantizeActivations(benchmark::State& state, DType type) {
   std::mt19937 rng(7);
@@ -82,6 +105,13 @@ void RegisterAll() {
   const DType types[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
                          DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
                          DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS};
+  for (DType t : {DType::kQ8_0, DType::kQ4_K, DType::kQ6_K}) {
+    const Isa isa = BestIsa();
+    const std::string name = "GemvFromMemory/" + std::string(DTypeName(t)) + "/" + std::string(IsaName(isa));
+    benchmark::RegisterBenchmark(name.c_str(), [t, isa](benchmark::State& st) { RunGemvFromMemory(st, t, isa); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
   for (DType t : types) {
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
       if (!IsaSupported(isa)) continue;

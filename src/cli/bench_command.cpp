@@ -1,17 +1,24 @@
 // `ingot bench MODEL`: prefill and decode throughput of the forward pass, like llama-bench: -p prompt tokens in
 // one batch, then -n tokens one at a time, repeated --reps times; mean ± stddev tok/s. Tokens are random (not
-// one prompt repeated) and the KV cache is fresh for every repetition.
+// one prompt repeated) and the KV cache is fresh for every repetition. Next to them, the roofline: decode
+// against memory bandwidth ÷ bytes read per token, prefill GOP/s against the measured int8 peak; and peak RSS.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/store_commands.h"
 #include "gguf/gguf.h"
 #include "kernels/kernels.h"
+#include "kernels/roofline.h"
 #include "model/expert_traffic.h"
 #include "model/model.h"
 #include "util/cpu.h"
@@ -28,6 +35,7 @@ struct BenchOptions {
   int32_t reps = 3;
   int32_t batch = 512;
   bool json = false;
+  bool roofline = true;
 };
 
 struct MeanStd {
@@ -45,12 +53,94 @@ MeanStd Stats(const std::vector<double>& v) {
   return r;
 }
 
+// What one token costs the machine, from the GGUF tensor list: bytes of weights a decode step reads and
+// multiply-adds a prefill token does in matrix products (attention excluded). MoE expert tensors ("_exps")
+// count for the share of experts a token uses; the embedding table counts one row unless it is also the output.
+struct TokenCost {
+  double layer_bytes = 0;  // every per-layer tensor and norm, read once per decode step
+  double head_bytes = 0;   // output projection (and the embedding row)
+  double layer_macs = 0;   // per prefill token
+  double head_macs = 0;    // per token with logits
+};
+
+TokenCost CostOfModel(const gguf::File& file, const std::string& arch) {
+  TokenCost c;
+  const auto n_expert = file.GetInt(arch + ".expert_count");
+  const auto n_used = file.GetInt(arch + ".expert_used_count");
+  double expert_share = 1;
+  if (n_expert.ok() && n_used.ok() && n_expert->has_value() && n_used->has_value() && **n_expert > 0) {
+    expert_share = double(**n_used) / double(**n_expert);
+  }
+  const bool tied = file.FindTensor("output.weight") == nullptr;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    const auto bytes = double(t.n_bytes), elems = double(t.n_elements);
+    const bool matrix = t.dims.size() >= 2 && t.dims[1] > 1;
+    if (t.name == "token_embd.weight") {
+      const double rows = t.dims.size() >= 2 ? double(t.dims[1]) : 1;
+      c.head_bytes += tied ? bytes : bytes / rows;
+      if (tied) c.head_macs += elems;
+    } else if (t.name == "output.weight") {
+      c.head_bytes += bytes;
+      c.head_macs += elems;
+    } else if (std::string_view(t.name).find("_exps") != std::string_view::npos) {
+      c.layer_bytes += bytes * expert_share;
+      if (matrix) c.layer_macs += elems * expert_share;
+    } else {
+      c.layer_bytes += bytes;
+      if (matrix) c.layer_macs += elems;
+    }
+  }
+  return c;
+}
+
+struct MachineLimits {
+  double read_bytes_per_s = 0;
+  double int8_ops_per_s = 0;
+};
+
+// Measured in a child process, so that the bandwidth buffer (larger than the last-level cache) never counts
+// in this process's peak RSS; the child reports through a pipe. Zeros when fork or the pipe fails.
+MachineLimits MeasureMachine(int threads) {
+  MachineLimits limits;
+  int fds[2];
+  if (pipe(fds) != 0) return limits;
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return limits;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    ThreadPool pool(threads);
+    MachineLimits m;
+    m.read_bytes_per_s = kernels::MeasureReadBandwidth(pool, kernels::BandwidthBufferBytes(), 5);
+    m.int8_ops_per_s = kernels::MeasureInt8Peak(pool, 3);
+    const bool ok = write(fds[1], &m, sizeof(m)) == ssize_t(sizeof(m));
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  MachineLimits m;
+  if (read(fds[0], &m, sizeof(m)) == ssize_t(sizeof(m))) limits = m;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return limits;
+}
+
+size_t PeakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return size_t(usage.ru_maxrss) * 1024;
+}
+
 void Bench(const BenchOptions& o) {
   if (o.n_prompt < 0 || o.n_gen < 0 || o.reps < 1 || o.batch < 1) {
     Fail(InvalidArgument("-p and -n must be >= 0, --reps and --batch >= 1"));
   }
   auto path = ResolveModelArgument(o.model, true);
   if (!path.ok()) Fail(path.status());
+  const MachineLimits limits = o.roofline ? MeasureMachine(o.threads) : MachineLimits{};
   auto opened = gguf::File::Open(*path);
   if (!opened.ok()) Fail(opened.status());
   std::shared_ptr<const gguf::File> file(std::move(opened).value());
@@ -94,6 +184,19 @@ void Bench(const BenchOptions& o) {
   }
   const MeanStd p = Stats(pp), g = Stats(tg);
   const std::string isa(kernels::IsaName(kernels::ActiveIsa()));
+  // Decode reads the weights once per step plus the KV cache of every earlier position (on average the
+  // prompt and half the generated tokens); prefill does the layer products for every prompt token and the
+  // output head once.
+  const TokenCost cost = CostOfModel(*file, info.architecture);
+  const double kv_bytes = double(info.kv.BytesPerToken(DType::kF16)) * (o.n_prompt + o.n_gen / 2.0);
+  const double decode_bytes = cost.layer_bytes + cost.head_bytes + kv_bytes;
+  const double roofline_tps = limits.read_bytes_per_s > 0 ? limits.read_bytes_per_s / decode_bytes : 0;
+  const double decode_pct = roofline_tps > 0 ? 100 * g.mean / roofline_tps : 0;
+  const double prefill_ops = o.n_prompt > 0 ? 2 * (cost.layer_macs * o.n_prompt + cost.head_macs) : 0;
+  const double prefill_gops = p.mean > 0 ? prefill_ops / (o.n_prompt / p.mean) / 1e9 : 0;
+  const double peak_gops = limits.int8_ops_per_s / 1e9;
+  const double prefill_pct = peak_gops > 0 ? 100 * prefill_gops / peak_gops : 0;
+  const size_t rss = PeakRssBytes();
   if (o.json) {
     nlohmann::json j = {{"model", o.model},       {"architecture", info.architecture},
                         {"n_params", info.n_params}, {"weight_bytes", info.weight_bytes},
@@ -102,17 +205,35 @@ void Bench(const BenchOptions& o) {
                         {"n_gen", o.n_gen},       {"prefill_tps_mean", p.mean},
                         {"prefill_tps_std", p.std}, {"decode_tps_mean", g.mean},
                         {"decode_tps_std", g.std}, {"prefill_samples", pp},
-                        {"decode_samples", tg}};
+                        {"decode_samples", tg},   {"read_bandwidth_bytes_per_s", limits.read_bytes_per_s},
+                        {"decode_bytes_per_token", decode_bytes}, {"decode_roofline_tps", roofline_tps},
+                        {"decode_roofline_pct", decode_pct}, {"prefill_gops", prefill_gops},
+                        {"int8_peak_gops", peak_gops}, {"prefill_peak_pct", prefill_pct},
+                        {"peak_rss_bytes", rss},  {"file_bytes", file->file_size()},
+                        {"kv_cache_bytes", double(info.kv.BytesPerToken(DType::kF16)) * total}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::printf("model: %s (%s, %s params, %s weights), threads %d, kernels %s\n", o.model.c_str(),
               info.architecture.c_str(), FormatCount(double(info.n_params)).c_str(),
               FormatBytes(double(info.weight_bytes)).c_str(), pool.size(), isa.c_str());
-  std::printf("| %-10s | %-22s |\n", "test", "tokens/s");
-  std::printf("|------------|------------------------|\n");
-  if (o.n_prompt > 0) std::printf("| pp%-8d | %10.2f ± %-9.2f |\n", o.n_prompt, p.mean, p.std);
-  if (o.n_gen > 0) std::printf("| tg%-8d | %10.2f ± %-9.2f |\n", o.n_gen, g.mean, g.std);
+  std::printf("| %-10s | %-22s | %-34s |\n", "test", "tokens/s", "roofline");
+  std::printf("|------------|------------------------|------------------------------------|\n");
+  if (o.n_prompt > 0) {
+    std::printf("| pp%-8d | %10.2f ± %-9.2f | %7.1f GOP/s = %5.1f%% of int8 peak |\n", o.n_prompt, p.mean, p.std,
+                prefill_gops, prefill_pct);
+  }
+  if (o.n_gen > 0) {
+    std::printf("| tg%-8d | %10.2f ± %-9.2f | %5.1f%% of %7.2f tok/s            |\n", o.n_gen, g.mean, g.std,
+                decode_pct, roofline_tps);
+  }
+  if (o.roofline) {
+    std::printf("read bandwidth %.1f GB/s, %s read per decoded token; int8 peak %.0f GOP/s (%s)\n",
+                limits.read_bytes_per_s / 1e9, FormatBytes(decode_bytes).c_str(), peak_gops, isa.c_str());
+  }
+  std::printf("peak RSS %s (file %s, KV cache %s)\n", FormatBytes(double(rss)).c_str(),
+              FormatBytes(double(file->file_size())).c_str(),
+              FormatBytes(double(info.kv.BytesPerToken(DType::kF16)) * total).c_str());
   std::printf("%s", model::ExpertTrafficSummary(m).c_str());
 }
 
@@ -128,6 +249,7 @@ CLI::App* AddBenchCommand(CLI::App& app) {
   cmd->add_option("-r,--reps", o->reps, "Repetitions")->capture_default_str();
   cmd->add_option("-b,--batch", o->batch, "Maximum tokens per forward pass during prefill")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
+  cmd->add_flag("!--no-roofline", o->roofline, "Skip measuring read bandwidth and the int8 peak");
   cmd->callback([o, cmd] {
     if (cmd->get_subcommands().size() > 0) return;  // `ingot bench serve` runs its own callback
     if (o->model.empty()) Fail(InvalidArgument("bench: give a MODEL.gguf, or use `ingot bench serve`"));

@@ -29,6 +29,17 @@ float Hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Software prefetch of a weight stream kPrefetchAhead bytes ahead of p, kBytes (one block) per call. Decode
+// is bound by reading the weights, and a core's hardware prefetchers alone reach about 9.5 of the 15 GB/s
+// one core can read on the machines we measured (peak_loop.h reads the same way).
+constexpr size_t kPrefetchAhead = 4096;
+template <size_t kBytes>
+void PrefetchAhead(const uint8_t* p) {
+  for (size_t off = 0; off < kBytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchAhead + off), _MM_HINT_T0);
+  }
+}
+
 __m256i Load256(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 __m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 
@@ -149,6 +160,7 @@ void DotQ8Act(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* 
   for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK; ++b) {
     const uint8_t* wb = w + b * W::kBytes;
+    PrefetchAhead<W::kBytes>(wb);
     const __m256i q = W::Load(wb);
     const __m256i q_abs = _mm256_sign_epi8(q, q);
     const float dw = Half(LoadU16(wb));
@@ -171,6 +183,8 @@ void DotQ8ActPair(size_t k, const uint8_t* w, size_t ws, const uint8_t* act, siz
   for (size_t b = 0; b < k / quant::kQK; ++b) {
     const uint8_t* wb0 = w + b * W::kBytes;
     const uint8_t* wb1 = wb0 + ws;
+    PrefetchAhead<W::kBytes>(wb0);
+    PrefetchAhead<W::kBytes>(wb1);
     const __m256i q0 = W::Load(wb0), q1 = W::Load(wb1);
     const __m256i abs0 = _mm256_sign_epi8(q0, q0), abs1 = _mm256_sign_epi8(q1, q1);
     const float dw0 = Half(LoadU16(wb0)), dw1 = Half(LoadU16(wb1));
@@ -225,6 +239,7 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   for (int j = 0; j < N; ++j) acc[j] = mins[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
+    PrefetchAhead<sizeof(Block)>(wb);
     const __m128i scales_mins = K4ScalesMins(wb + 4);
     alignas(16) uint8_t sc[16];
     _mm_store_si128(reinterpret_cast<__m128i*>(sc), scales_mins);
@@ -278,6 +293,7 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
   for (int j = 0; j < N; ++j) acc[j] = offsets[j] = _mm256_setzero_ps();
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
+    PrefetchAhead<sizeof(quant::BlockQ6_K)>(wb);
     const auto* scales = reinterpret_cast<const int8_t*>(wb + 192);
     const __m256i coef = _mm256_slli_epi16(_mm256_cvtepi8_epi16(Load128(wb + 192)), 5);  // 32 * scale
     __m256i isum[N];

@@ -137,6 +137,7 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   }
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(Block);
+    PrefetchAhead<sizeof(Block)>(wb);
     const __m128i scales_mins = K4ScalesMins(wb + 4);
     const __m256i coef = MinsPerGroup(scales_mins);
     const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(scales_mins));  // lanes 0-7: scales
@@ -260,6 +261,7 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
   }
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
+    PrefetchAhead<sizeof(quant::BlockQ6_K)>(wb);
     const __m256i coef = _mm256_slli_epi16(_mm256_cvtepi8_epi16(Load128(wb + 192)), 5);  // 32 * scale
     __m512i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();

@@ -29,10 +29,34 @@ using ConvertFn = void (*)(const float* x, uint8_t* dst, size_t k);
 
 inline constexpr size_t kNumTypeIds = 31;  // DType ids are below this
 
+// Runs `iters` rounds of the build's int8 peak loop (peak_loop.h), writes a result to *sink so that the work
+// is not optimised away, and returns the int8 operations done (a multiply-add counts as 2).
+using PeakFn = uint64_t (*)(uint64_t iters, int32_t* sink);
+// Sum of the 64-bit words of [p, p + bytes), bytes a multiple of 256 and p 64-byte aligned (peak_loop.h).
+using ReadPassFn = uint64_t (*)(const uint8_t* p, size_t bytes);
+
+// The packed GEMM path (vnni_gemm.h): activations packed in groups of kPackLanes tokens, y as in Gemm for
+// weight rows [0, n_rows) from w and m tokens.
+inline constexpr size_t kPackLanes = 16;
+using PackedGemmFn = void (*)(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* packed,
+                              size_t m, float* y, size_t y_stride);
+// Packs token groups [g0, g1) of m converted activation rows (act_stride apart) at packed + g * GroupBytes.
+using PackGroupsFn = void (*)(size_t k, const uint8_t* act, size_t act_stride, size_t m, uint8_t* packed, size_t g0,
+                              size_t g1);
+using GroupBytesFn = size_t (*)(size_t k);
+
 struct KernelTable {
   DotTileFn dot[kNumTypeIds] = {};        // indexed by weight type
   ConvertFn convert[kNumTypeIds] = {};    // indexed by activation type (ActivationType of a weight type)
+  PeakFn int8_peak = nullptr;
+  ReadPassFn read_pass = nullptr;
+  PackedGemmFn packed_gemm[kNumTypeIds] = {};  // indexed by weight type; null: no packed path
+  PackGroupsFn pack_groups[kNumTypeIds] = {};
+  GroupBytesFn group_bytes[kNumTypeIds] = {};
 };
+
+// The table of ActiveIsa() (defined in kernels.cpp).
+const KernelTable& ActiveTable();
 
 // Each fills the entries it implements and leaves the others untouched (callers start from the scalar table).
 void FillScalar(KernelTable& table);

@@ -90,6 +90,8 @@ Isa BestIsa() {
 
 Isa ActiveIsa() { return ActiveIsaRef().load(std::memory_order_relaxed); }
 
+const KernelTable& ActiveTable() { return TableFor(ActiveIsa()); }
+
 void SetActiveIsa(Isa isa) {
   assert(IsaSupported(isa));
   ActiveIsaRef().store(isa, std::memory_order_relaxed);
@@ -127,7 +129,37 @@ void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
   convert(x, static_cast<uint8_t*>(dst), k);
 }
 
+namespace {
+// Fewest tokens for the packed path: below this, most of a 16-token group's lanes would be padding and the
+// per-call row decoding is not amortised (measured with kernels_bench Gemm/m:N).
+constexpr size_t kPackedMinActs = 8;
+}  // namespace
+
+size_t PackedGroups(size_t m) { return (m + kPackLanes - 1) / kPackLanes; }
+
+size_t PackedActivationBytes(DType weight, size_t k, size_t m) {
+  const auto id = static_cast<size_t>(weight);
+  if (m < kPackedMinActs || id >= kNumTypeIds) return 0;
+  const KernelTable& t = ActiveTable();
+  if (t.packed_gemm[id] == nullptr) return 0;
+  return PackedGroups(m) * t.group_bytes[id](k);
+}
+
+void PackActivations(DType weight, size_t k, const uint8_t* act, size_t act_row_bytes, size_t m, uint8_t* packed,
+                     size_t group_begin, size_t group_end) {
+  const PackGroupsFn pack = ActiveTable().pack_groups[static_cast<size_t>(weight)];
+  assert(pack != nullptr && group_end <= PackedGroups(m));
+  pack(k, act, act_row_bytes, m, packed, group_begin, group_end);
+}
+
 void Gemm(const GemmArgs& a) {
+  if (a.packed != nullptr) {
+    const PackedGemmFn gemm = ActiveTable().packed_gemm[static_cast<size_t>(a.weight_type)];
+    assert(gemm != nullptr);
+    gemm(a.k, a.w + a.row_begin * a.w_row_bytes, a.w_row_bytes, a.row_end - a.row_begin, a.packed, a.m,
+         a.y + a.row_begin, a.y_stride);
+    return;
+  }
   const DotTileFn dot = TableFor(ActiveIsa()).dot[static_cast<size_t>(a.weight_type)];
   assert(GemmSupported(a.weight_type) && RowSizeOk(a.weight_type, a.k));
   // Activation rows are taken in blocks of about 512 KiB, which stay in L2 while every weight row streams

@@ -43,14 +43,27 @@ struct GemmArgs {
   size_t m;                  // number of activation rows (tokens)
   float* y;                  // output: y[t * y_stride + r] for token t and weight row r
   size_t y_stride;
+  const uint8_t* packed = nullptr;  // optional: the m activation rows as PackActivations wrote them
 };
 
 // y[t, r] = dot(W[r, :], act[t, :]) for r in [row_begin, row_end), t in [0, m). Thread-safe; no allocation.
-// Weight rows are taken 16 at a time; each weight row's blocks are unpacked once for up to 8 activation rows
+// With args.packed set the packed path runs (see PackedActivationBytes). Otherwise weight rows are taken 16 at a time; each weight row's blocks are unpacked once for up to 8 activation rows
 // (so m = 1 is a bandwidth-bound GEMV and prefill reuses every unpacked block 8 times), and the 32-element
 // formats take weight rows in pairs. Callers split the rows across threads; a row's result is the same
 // whatever the split. GemmSupported(weight_type) must hold and k must fill whole blocks.
 void Gemm(const GemmArgs& args);
+
+// Prefill and batched decode on AVX-512 VNNI: activations packed in groups of 16 tokens, weight rows decoded
+// 8 at a time into a per-thread buffer (vnni_gemm.h). PackedActivationBytes is the size of the packed form of
+// m converted rows, or 0 when the active ISA has no packed path for this weight type or m is below the size
+// where it pays; then callers leave GemmArgs::packed null. Results differ from the unpacked path only by
+// float rounding, and never depend on the row range or on how tokens are grouped.
+size_t PackedActivationBytes(DType weight, size_t k, size_t m);
+size_t PackedGroups(size_t m);  // ceil(m / 16)
+// Packs groups [group_begin, group_end) of m converted activation rows (act_row_bytes apart) into packed
+// (PackedActivationBytes of it); ranges may be packed on different threads.
+void PackActivations(DType weight, size_t k, const uint8_t* act, size_t act_row_bytes, size_t m, uint8_t* packed,
+                     size_t group_begin, size_t group_end);
 
 // Single dot product of one weight row with one converted activation row, with the active ISA; bit-identical
 // to the corresponding Gemm output (Gemm results never depend on the row range or on m).

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "kernels/kernel_table.h"
+#include "kernels/peak_loop.h"
 #include "quant/blocks.h"
 #include "quant/dtype.h"
 #include "quant/quant.h"
@@ -247,6 +248,8 @@ void ConvertReference(const float* x, uint8_t* dst, size_t k) {
 }  // namespace
 
 void FillScalar(KernelTable& t) {
+  t.int8_peak = Int8PeakLoop;
+  t.read_pass = ReadPass;
   t.convert[static_cast<size_t>(DType::kF32)] = ConvertReference<DType::kF32>;
   t.convert[static_cast<size_t>(DType::kF16)] = ConvertReference<DType::kF16>;
   t.convert[static_cast<size_t>(DType::kBF16)] = ConvertReference<DType::kBF16>;

@@ -2,6 +2,7 @@
 #include "ops/matmul.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "kernels/kernels.h"
 #include "quant/quant.h"
@@ -25,10 +26,19 @@ void MatMul(ThreadPool& pool, const TensorView& w, const float* x, size_t m, siz
             size_t y_stride, ActivationBuffer& scratch) {
   if (m == 0 || w.rows == 0) return;
   const size_t act_bytes = kernels::ActivationRowBytes(w.type, w.cols);
-  uint8_t* act = scratch.Reserve(act_bytes * m);
+  const size_t packed_bytes = kernels::PackedActivationBytes(w.type, w.cols, m);
+  const size_t packed_offset = (act_bytes * m + 63) / 64 * 64;
+  uint8_t* act = scratch.Reserve(packed_offset + packed_bytes + 64);
+  act += (64 - reinterpret_cast<uintptr_t>(act) % 64) % 64;
+  uint8_t* packed = packed_bytes > 0 ? act + packed_offset : nullptr;
   pool.ParallelFor(m, std::max<size_t>(1, kMinBytesPerItem / (w.cols * sizeof(float))), [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) kernels::QuantizeActivationRow(w.type, x + t * x_stride, act + t * act_bytes, w.cols);
   });
+  if (packed != nullptr) {
+    pool.ParallelFor(kernels::PackedGroups(m), 1, [&](size_t b, size_t e) {
+      kernels::PackActivations(w.type, w.cols, act, act_bytes, m, packed, b, e);
+    });
+  }
   pool.ParallelFor(w.rows, RowGrain(w, m), [&](size_t r0, size_t r1) {
     kernels::GemmArgs args{};
     args.weight_type = w.type;
@@ -42,6 +52,7 @@ void MatMul(ThreadPool& pool, const TensorView& w, const float* x, size_t m, siz
     args.m = m;
     args.y = y;
     args.y_stride = y_stride;
+    args.packed = packed;
     kernels::Gemm(args);
   });
 }

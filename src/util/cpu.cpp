@@ -5,6 +5,7 @@
 #include <cpuid.h>
 #endif
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -58,6 +59,26 @@ int PhysicalCoreCount() {
     return int(cores.size());
   }();
   return count;
+}
+
+size_t LastLevelCacheBytes() {
+  size_t best = 0;
+  for (int index = 0; index < 16; ++index) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+    std::ifstream type_in(dir + "type"), size_in(dir + "size");
+    std::string type, size;
+    if (!(type_in >> type) || !(size_in >> size)) break;
+    if (type == "Instruction" || size.empty()) continue;
+    size_t value = 0;
+    size_t i = 0;
+    for (; i < size.size() && size[i] >= '0' && size[i] <= '9'; ++i) value = value * 10 + size_t(size[i] - '0');
+    const char unit = i < size.size() ? size[i] : 'B';
+    if (unit == 'K') value <<= 10;
+    if (unit == 'M') value <<= 20;
+    if (unit == 'G') value <<= 30;
+    best = std::max(best, value);
+  }
+  return best;
 }
 
 MemoryInfo GetMemoryInfo() {

@@ -1,6 +1,7 @@
 // What the CPU can do: physical core count and SIMD features, probed once at start-up.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace ingot {
@@ -21,6 +22,9 @@ const CpuFeatures& GetCpuFeatures();
 
 // Physical cores (hyperthreads counted once); falls back to the logical count.
 int PhysicalCoreCount();
+
+// Size of the largest (last-level) data or unified cache from sysfs, in bytes; 0 when unknown.
+size_t LastLevelCacheBytes();
 
 // Total and available system memory in bytes (from /proc/meminfo); 0 when unknown.
 struct MemoryInfo {

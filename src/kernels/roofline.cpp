@@ -1,0 +1,82 @@
+// Read bandwidth (a STREAM-like sum over a buffer far larger than the caches, peak_loop.h) and the int8 peak (the active
+// ISA's peak loop, calibrated to about 50 ms, on every thread).
+#include "kernels/roofline.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/kernel_table.h"
+#include "kernels/kernels.h"
+#include "util/cpu.h"
+
+namespace ingot::kernels {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+}  // namespace
+
+size_t BandwidthBufferBytes() {
+  constexpr size_t kMin = size_t(1) << 30;
+  size_t bytes = std::max(kMin, 2 * LastLevelCacheBytes());
+  const size_t available = GetMemoryInfo().available;
+  if (available > 0) bytes = std::min(bytes, available / 4);
+  return bytes;
+}
+
+double MeasureReadBandwidth(ThreadPool& pool, size_t bytes, int passes) {
+  const ReadPassFn read = ActiveTable().read_pass;
+  const auto n_threads = size_t(pool.size());
+  const size_t slice = bytes / n_threads / 256 * 256;  // each thread's share, whole 256-byte steps
+  if (slice == 0) return 0;
+  // 16 KiB of slack: the read pass prefetches that far past the end of its slice.
+  constexpr size_t kSlack = 16 * 1024;
+  std::unique_ptr<uint8_t[]> storage(new uint8_t[slice * n_threads + kSlack + 64]);
+  uint8_t* buf = storage.get() + (64 - reinterpret_cast<uintptr_t>(storage.get()) % 64) % 64;
+  // Each thread first touches the slice it will read, so pages land on its memory node.
+  pool.Run([&](int t, int) { std::memset(buf + size_t(t) * slice, t + 1, slice); });
+  std::memset(buf + slice * n_threads, 0, kSlack);
+  std::atomic<uint64_t> sink{0};
+  double best = 0;
+  for (int p = 0; p < passes; ++p) {
+    const auto t0 = Clock::now();
+    pool.Run([&](int t, int) { sink.fetch_add(read(buf + size_t(t) * slice, slice), std::memory_order_relaxed); });
+    best = std::max(best, double(slice * n_threads) / Seconds(t0, Clock::now()));
+  }
+  return sink.load() == 1 ? 0 : best;  // the sum is never 1; reading it keeps the passes alive
+}
+
+double MeasureInt8Peak(ThreadPool& pool, int runs) {
+  const PeakFn peak = ActiveTable().int8_peak;
+  int32_t sink = 0;
+  uint64_t iters = 1 << 16;
+  for (;;) {  // calibrate on one thread to about 50 ms
+    const auto t0 = Clock::now();
+    peak(iters, &sink);
+    const double s = Seconds(t0, Clock::now());
+    if (s > 0.01) {
+      iters = std::max<uint64_t>(1, uint64_t(double(iters) * 0.05 / s));
+      break;
+    }
+    iters *= 4;
+  }
+  double best = 0;
+  std::vector<int32_t> sinks(size_t(pool.size()));
+  for (int r = 0; r < runs; ++r) {
+    std::atomic<uint64_t> ops{0};
+    const auto t0 = Clock::now();
+    pool.Run([&](int t, int) { ops.fetch_add(peak(iters, &sinks[size_t(t)]), std::memory_order_relaxed); });
+    best = std::max(best, double(ops.load()) / Seconds(t0, Clock::now()));
+  }
+  return best;
+}
+
+}  // namespace ingot::kernels

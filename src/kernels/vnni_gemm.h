@@ -1,0 +1,298 @@
+// AVX-512 VNNI GEMM for prefill and batched decode (m >= kPackedMinActs activation rows). Activations are
+// packed in groups of 16 tokens: lane t of a 512-bit vector holds 4 consecutive codes of token t, offset to
+// unsigned (a + 128). Weight rows are decoded 8 at a time into signed codes with per-sub-block float scales,
+// so one vpdpbusd multiplies 4 codes of 16 tokens by 4 codes of one weight row broadcast from memory, and each
+// activation load serves 8 rows. The +128 comes back out through the weight codes' sums (an integer, so the
+// product stays exact). Every output lane is one (token, row) pair computed alone: results do not depend on
+// how rows are split across threads or tokens into groups. Included by kernels_avx512_vnni.cpp only.
+#pragma once
+
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/avx512_body.h"
+
+namespace ingot::kernels {
+namespace {  // NOLINT: internal linkage on purpose, one copy per build
+namespace vnni {
+
+constexpr size_t kLanes = 16;    // tokens per packed activation group
+constexpr size_t kTileRows = 8;  // weight rows sharing each activation load (8 int + 8 float accumulators,
+                                 // plus 8 per-256 partial sums for K-quants: 24 of 32 vector registers)
+
+// Weight formats: sub-block size G (elements sharing a scale), activation format, whether a min term exists,
+// and a decoder from one weight block to signed codes (in element order) and per-sub-block scale and min.
+// The value of element e of sub-block s is scale[s] * codes[e] - min[s].
+struct Q8_0Format {
+  static constexpr size_t kG = 32, kBlock = 32, kBlockBytes = sizeof(quant::BlockQ8_0);
+  static constexpr bool kActQ8K = false, kHasMin = false;
+  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes), Load256(b + 2));
+    scale[0] = Half(LoadU16(b));
+  }
+};
+struct Q4_0Format {
+  static constexpr size_t kG = 32, kBlock = 32, kBlockBytes = sizeof(quant::BlockQ4_0);
+  static constexpr bool kActQ8K = false, kHasMin = false;
+  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes), _mm256_sub_epi8(Nibbles(b + 2), _mm256_set1_epi8(8)));
+    scale[0] = Half(LoadU16(b));
+  }
+};
+template <bool kFiveBit>
+struct Q45KFormat {
+  static constexpr size_t kG = 32, kBlock = 256;
+  static constexpr size_t kBlockBytes = kFiveBit ? sizeof(quant::BlockQ5_K) : sizeof(quant::BlockQ4_K);
+  static constexpr bool kActQ8K = true, kHasMin = true;
+  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float* min) {
+    constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i qh = kFiveBit ? Load256(b + 16) : _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = Load256(b + kQsOffset + 32 * c);
+      __m256i lo = _mm256_and_si256(q, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFiveBit) {
+        const __m256i m_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+        const __m256i m_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_lo), m_lo), sixteen));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_hi), m_hi), sixteen));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c), lo);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c + 32), hi);
+    }
+    alignas(16) uint8_t sm[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sm), K4ScalesMins(b + 4));
+    const float d = Half(LoadU16(b)), dmin = Half(LoadU16(b + 2));
+    for (int s = 0; s < 8; ++s) {
+      scale[s] = d * float(sm[s]);
+      min[s] = dmin * float(sm[8 + s]);
+    }
+  }
+};
+struct Q6KFormat {
+  static constexpr size_t kG = 16, kBlock = 256, kBlockBytes = sizeof(quant::BlockQ6_K);
+  static constexpr bool kActQ8K = true, kHasMin = false;
+  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qh = Load256(b + 128 + 32 * h);
+      for (int g = 0; g < 4; ++g) {
+        __m256i low = Load256(b + 64 * h + 32 * (g & 1));
+        if (g >= 2) low = _mm256_srli_epi16(low, 4);
+        low = _mm256_and_si256(low, low4);
+        const __m256i high = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), low2);
+        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, _mm256_slli_epi16(high, 4)), offset);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 128 * h + 32 * g), q);
+      }
+    }
+    const float d = Half(LoadU16(b + 208));
+    for (int s = 0; s < 16; ++s) scale[s] = d * float(static_cast<int8_t>(b[192 + s]));
+  }
+};
+
+// Sizes of the packed forms for k elements. A packed activation group: codes [k/4][16 lanes][4], then the
+// activation scales [k / scale block][16] and code sums [k/G][16] as floats. A decoded weight row: codes [k],
+// then per sub-block scale, min (floats) and -128 * sum(codes) (int32).
+template <typename F>
+constexpr size_t ActScaleBlock() {
+  return F::kActQ8K ? quant::kQK_K : quant::kQK;
+}
+template <typename F>
+size_t GroupBytes(size_t k) {
+  return k * kLanes + (k / ActScaleBlock<F>() + k / F::kG) * kLanes * sizeof(float);
+}
+template <typename F>
+size_t DecodedRowBytes(size_t k) {
+  return k + 3 * (k / F::kG) * sizeof(float);
+}
+
+// Packs tokens [t0, t0 + n) (n <= 16) of m converted activation rows into one group; missing lanes get zeros.
+template <typename F>
+void PackGroup(size_t k, const uint8_t* act, size_t act_stride, size_t n, uint8_t* out) {
+  const size_t n_scales = k / ActScaleBlock<F>(), n_sub = k / F::kG;
+  auto* scales = reinterpret_cast<float*>(out + k * kLanes);
+  float* sums = scales + n_scales * kLanes;
+  for (size_t t = 0; t < kLanes; ++t) {
+    const uint8_t* row = act + t * act_stride;
+    uint8_t* lane = out + 4 * t;
+    if (t >= n) {
+      for (size_t e = 0; e < k; e += 4) __builtin_memset(lane + e * kLanes, 0x80, 4);
+      for (size_t i = 0; i < n_scales; ++i) scales[i * kLanes + t] = 0;
+      for (size_t s = 0; s < n_sub; ++s) sums[s * kLanes + t] = 0;
+      continue;
+    }
+    if constexpr (F::kActQ8K) {
+      for (size_t b = 0; b < n_scales; ++b) {
+        const uint8_t* blk = row + b * sizeof(quant::BlockQ8_K);
+        const uint8_t* qs = blk + kQ8KQs;
+        for (size_t e = 0; e < quant::kQK_K; e += 4) {
+          const uint32_t v = LoadU32(qs + e) ^ 0x80808080u;
+          __builtin_memcpy(lane + (b * quant::kQK_K + e) * kLanes, &v, 4);
+        }
+        scales[b * kLanes + t] = LoadF32(blk);
+        constexpr size_t kSubs = quant::kQK_K / F::kG, kSumsPerSub = F::kG / 16;
+        for (size_t s = 0; s < kSubs; ++s) {
+          int sum = 0;
+          for (size_t i = 0; i < kSumsPerSub; ++i) {
+            sum += static_cast<int16_t>(LoadU16(blk + kQ8KSums + 2 * (s * kSumsPerSub + i)));
+          }
+          sums[(b * kSubs + s) * kLanes + t] = float(sum);
+        }
+      }
+    } else {
+      for (size_t b = 0; b < n_scales; ++b) {
+        const uint8_t* blk = row + b * sizeof(quant::BlockQ8_0);
+        int sum = 0;
+        for (size_t e = 0; e < quant::kQK; e += 4) {
+          const uint32_t v = LoadU32(blk + 2 + e);
+          for (int i = 0; i < 4; ++i) sum += static_cast<int8_t>(v >> (8 * i));
+          const uint32_t u = v ^ 0x80808080u;
+          __builtin_memcpy(lane + (b * quant::kQK + e) * kLanes, &u, 4);
+        }
+        scales[b * kLanes + t] = Half(LoadU16(blk));
+        sums[b * kLanes + t] = float(sum);
+      }
+    }
+  }
+}
+
+// Decodes kTileRows weight rows (rows past n_rows are zero) into the layout of DecodedRowBytes.
+template <typename F>
+void DecodeRows(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, uint8_t* out) {
+  const size_t n_sub = k / F::kG, row_bytes = DecodedRowBytes<F>(k);
+  for (size_t r = 0; r < kTileRows; ++r) {
+    uint8_t* dst = out + r * row_bytes;
+    auto* codes = reinterpret_cast<int8_t*>(dst);
+    auto* scale = reinterpret_cast<float*>(dst + k);
+    float* min = scale + n_sub;
+    auto* corr = reinterpret_cast<int32_t*>(min + n_sub);
+    if (r >= n_rows) {
+      __builtin_memset(dst, 0, row_bytes);
+      continue;
+    }
+    constexpr size_t kSubs = F::kBlock / F::kG;
+    for (size_t b = 0; b < k / F::kBlock; ++b) {
+      F::Decode(w + r * w_stride + b * F::kBlockBytes, codes + b * F::kBlock, scale + b * kSubs, min + b * kSubs);
+    }
+    for (size_t s = 0; s < n_sub; ++s) {
+      const auto* c = reinterpret_cast<const uint8_t*>(codes) + F::kG * s;
+      const __m256i bytes = F::kG == 32 ? Load256(c) : _mm256_zextsi128_si256(Load128(c));
+      const __m512i wide = _mm512_cvtepi8_epi16(bytes);
+      corr[s] = -128 * _mm512_reduce_add_epi32(_mm512_madd_epi16(wide, _mm512_set1_epi16(1)));
+    }
+  }
+}
+
+int32_t LoadI32(const uint8_t* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+// y[lane * ys + r] for the kTileRows decoded rows (n_rows valid) and one packed group (n_tok valid lanes).
+// Per sub-block: integer dot products (starting from the +128 correction), then the float scale and min terms
+// into a partial sum per activation scale block, which is scaled by the activation scale.
+template <typename F>
+void TileGroup(size_t k, const uint8_t* rows, const uint8_t* group, size_t n_rows, size_t n_tok, float* y,
+               size_t ys) {
+  constexpr size_t R = kTileRows;
+  constexpr size_t kSubsPerScale = ActScaleBlock<F>() / F::kG;
+  const size_t n_sub = k / F::kG, row_bytes = DecodedRowBytes<F>(k);
+  const auto* act_scales = reinterpret_cast<const float*>(group + k * kLanes);
+  const float* act_sums = act_scales + (k / ActScaleBlock<F>()) * kLanes;
+  const uint8_t* codes[R];
+  const float* scale[R];
+  const int32_t* corr[R];
+  for (size_t r = 0; r < R; ++r) {
+    codes[r] = rows + r * row_bytes;
+    scale[r] = reinterpret_cast<const float*>(codes[r] + k);
+    corr[r] = reinterpret_cast<const int32_t*>(scale[r] + 2 * n_sub);
+  }
+  __m512 acc[R];
+  for (size_t r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  for (size_t sb = 0; sb < n_sub; sb += kSubsPerScale) {
+    __m512 part[R];
+    for (size_t r = 0; r < R; ++r) part[r] = _mm512_setzero_ps();
+    for (size_t s = sb; s < sb + kSubsPerScale; ++s) {
+      __m512i isum[R];
+      for (size_t r = 0; r < R; ++r) isum[r] = _mm512_set1_epi32(corr[r][s]);
+      const uint8_t* a = group + s * F::kG * kLanes;
+      for (size_t g = 0; g < F::kG / 4; ++g) {
+        const __m512i av = v512::Load512(a + 64 * g);
+        for (size_t r = 0; r < R; ++r) {
+          isum[r] = _mm512_dpbusd_epi32(isum[r], av, _mm512_set1_epi32(LoadI32(codes[r] + F::kG * s + 4 * g)));
+        }
+      }
+      if constexpr (F::kHasMin) {
+        const __m512 sums = _mm512_loadu_ps(act_sums + s * kLanes);
+        for (size_t r = 0; r < R; ++r) part[r] = _mm512_fnmadd_ps(_mm512_set1_ps(scale[r][n_sub + s]), sums, part[r]);
+      }
+      for (size_t r = 0; r < R; ++r) {
+        part[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(scale[r][s]), part[r]);
+      }
+    }
+    const __m512 da = _mm512_loadu_ps(act_scales + (sb / kSubsPerScale) * kLanes);
+    for (size_t r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(part[r], da, acc[r]);
+  }
+  for (size_t r = 0; r < n_rows; ++r) {
+    alignas(64) float out[kLanes];
+    _mm512_store_ps(out, acc[r]);
+    for (size_t t = 0; t < n_tok; ++t) y[t * ys + r] = out[t];
+  }
+}
+
+// Activation groups are taken about 1 MiB at a time (they stay in L2 while the weight rows stream past);
+// within such a block each tile of 8 rows is decoded once into a per-thread buffer and used for every group.
+template <typename F>
+void PackedGemm(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, const uint8_t* packed, size_t m,
+                float* y, size_t ys) {
+  constexpr size_t kActBlockBytes = 1024 * 1024;
+  const size_t group_bytes = GroupBytes<F>(k), n_groups = (m + kLanes - 1) / kLanes;
+  const size_t block = std::max<size_t>(1, kActBlockBytes / group_bytes);
+  thread_local std::vector<uint8_t> decoded;
+  decoded.resize(std::max(decoded.size(), kTileRows * DecodedRowBytes<F>(k) + 64));
+  uint8_t* rows = decoded.data();
+  for (size_t g0 = 0; g0 < n_groups; g0 += block) {
+    const size_t g1 = std::min(n_groups, g0 + block);
+    for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
+      const size_t nr = std::min(kTileRows, n_rows - r0);
+      DecodeRows<F>(k, w + r0 * w_stride, w_stride, nr, rows);
+      for (size_t g = g0; g < g1; ++g) {
+        TileGroup<F>(k, rows, packed + g * group_bytes, nr, std::min(kLanes, m - g * kLanes),
+                     y + g * kLanes * ys + r0, ys);
+      }
+    }
+  }
+}
+
+template <typename F>
+void PackGroups(size_t k, const uint8_t* act, size_t act_stride, size_t m, uint8_t* packed, size_t g0, size_t g1) {
+  const size_t group_bytes = GroupBytes<F>(k);
+  for (size_t g = g0; g < g1; ++g) {
+    PackGroup<F>(k, act + g * kLanes * act_stride, act_stride, std::min(kLanes, m - g * kLanes),
+                 packed + g * group_bytes);
+  }
+}
+
+template <typename F>
+void SetPacked(KernelTable& t, DType type) {
+  const auto id = static_cast<size_t>(type);
+  t.packed_gemm[id] = PackedGemm<F>;
+  t.pack_groups[id] = PackGroups<F>;
+  t.group_bytes[id] = GroupBytes<F>;
+}
+
+void FillPackedTable(KernelTable& t) {
+  SetPacked<Q8_0Format>(t, DType::kQ8_0);
+  SetPacked<Q4_0Format>(t, DType::kQ4_0);
+  SetPacked<Q45KFormat<false>>(t, DType::kQ4_K);
+  SetPacked<Q45KFormat<true>>(t, DType::kQ5_K);
+  SetPacked<Q6KFormat>(t, DType::kQ6_K);
+}
+
+}  // namespace vnni
+}  // namespace
+}  // namespace ingot::kernels
