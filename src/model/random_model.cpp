@@ -63,10 +63,11 @@ Status WriteRandomLlama(const RandomModelOptions& o, const std::string& out_path
   return w.WriteTo(out_path);
 }
 
-std::vector<std::string> Gemma4ShapeNames() { return {"dense", "moe", "e2b"}; }
+std::vector<std::string> Gemma4ShapeNames() { return {"tiny", "dense", "moe", "e2b"}; }
 
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name) {
   Gemma4Shape s;
+  if (name == "tiny") return s;
   s.n_layer = 6;
   s.n_embd = 512;
   s.n_head = 4;

@@ -60,7 +60,7 @@ struct Gemma4Shape {
   int32_t n_shared_kv = 0;      // attention.shared_kv_layers
 };
 
-// "dense" (6 layers × 512, ff 2048); "moe": the 26B-A4B layer layout (128 experts of width 256, 8 per token, a
+// "tiny" (the defaults above: 6 layers × 256), "dense" (6 layers × 512, ff 2048); "moe": the 26B-A4B layer layout (128 experts of width 256, 8 per token, a
 // dense MLP of 512 beside them) at 6 × 512: 310M parameters, 26M of them active per token; "e2b": the E2B layout
 // (per-layer embeddings of 128, the last 4 of 10 layers sharing KV with double-wide MLPs, sliding 4 of 5) at 512.
 std::optional<Gemma4Shape> NamedGemma4Shape(const std::string& name);
