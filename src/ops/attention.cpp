@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -69,8 +70,11 @@ void DequantizeQ8_0Rows(const uint8_t* src, size_t stride, size_t count, int32_t
     const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(src + i * stride);
     float* dst = rows + i * size_t(dim);
     for (int32_t b = 0; b < dim / quant::kQK; ++b) {
+      // A local copy of the quants: int8 stores could alias dst, which keeps the compiler from vectorizing.
+      int8_t qs[quant::kQK];
+      std::memcpy(qs, blocks[b].qs, sizeof(qs));
       const float d = F16ToF32(blocks[b].d);
-      for (int32_t k = 0; k < quant::kQK; ++k) dst[b * quant::kQK + k] = d * float(blocks[b].qs[k]);
+      for (int32_t k = 0; k < quant::kQK; ++k) dst[b * quant::kQK + k] = d * float(qs[k]);
     }
   }
 }
