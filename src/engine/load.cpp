@@ -50,6 +50,7 @@ Result<std::unique_ptr<Engine>> LoadEngine(const EngineOptions& options) {
   if (opt.n_seq_max_ctx <= 0) opt.n_seq_max_ctx = std::min(opt.n_ctx, train);
   opt.n_seq_max_ctx = std::min(opt.n_seq_max_ctx, opt.n_ctx);
   if (opt.n_ctx < 16) return InvalidArgument("--ctx-size must be at least 16 tokens");
+  parts.model->SetSequenceContext(opt.n_seq_max_ctx);
 
   if (!info.kv.Supports(kv_type)) {
     return InvalidArgument("a " + options.kv_type + " KV cache needs head sizes that are multiples of 32; use f16");

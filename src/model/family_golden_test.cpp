@@ -63,6 +63,14 @@ TEST(FamilyGoldenTest, Phi3FusedLongRopeShort) {
   CheckFamily("phi3-f32", s, 13, kF32);
 }
 
+// The same with an original context (256) below the references' 512: llama.cpp switches to the long factors.
+TEST(FamilyGoldenTest, Phi3LongRopeLong) {
+  FamilyShape s = Small("phi3");
+  s.n_ctx = 8192;
+  s.rope_scaling = {.type = "longrope", .n_ctx_orig = 256, .attn_factor = 1.274755f};
+  CheckFamily("phi3-long-f32", s, 18, kF32);
+}
+
 TEST(FamilyGoldenTest, MistralHeadDim) {
   FamilyShape s = Small("llama");
   s.head_dim = 64;  // attention.key_length ≠ n_embd / n_head, as Mistral Nemo

@@ -31,6 +31,7 @@ Loaded Load(ThreadPool& pool, const std::string& model_path) {
   auto m = LoadModel(l.file, pool);
   EXPECT_TRUE(m.ok()) << m.status().ToString();
   if (m.ok()) l.model = std::move(m).value();
+  if (l.model) l.model->SetSequenceContext(512);  // the references' n_ctx (one sequence)
   return l;
 }
 

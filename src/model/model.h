@@ -68,6 +68,9 @@ class Model {
   virtual Status ForwardHidden(const Batch& batch, KvStore& kv, std::vector<float>& hidden) = 0;
   // Expert weight reads so far; all zero for dense models.
   virtual ExpertTraffic expert_traffic() const { return {}; }
+  // The longest sequence the caller will run (llama.cpp's n_ctx_seq); call before the first Forward. Phi-3's
+  // LongRoPE uses its long factors when this exceeds rope.scaling.original_context_length, as llama.cpp does.
+  virtual void SetSequenceContext(int32_t /*n_ctx_seq*/) {}
 };
 
 // Architectures LoadModel accepts, for error messages and `ingot version`.

@@ -1,8 +1,7 @@
 // Phi-3: Llama-shaped (pre-norm, GQA, NEOX RoPE, SwiGLU) with a fused QKV projection (attn_qkv, or separate
 // Q/K/V in some conversions), a fused gate+up projection (ffn_up: gate rows, then up rows), and LongRoPE's short
-// frequency factors with its magnitude factor (rope.scaling.attn_factor). llama.cpp switches to the long factors
-// when its context exceeds rope.scaling.original_context_length; we always use the short ones, as it does up to
-// that length.
+// and long frequency factors with its magnitude factor (rope.scaling.attn_factor): the long factors when the
+// sequence context (SetSequenceContext) exceeds rope.scaling.original_context_length, as llama.cpp chooses.
 #include <algorithm>
 #include <cmath>
 
@@ -35,6 +34,7 @@ class Phi3 final : public DecoderModel {
     tok_embd_ = b.Matrix("token_embd.weight", c.n_vocab, c.n_embd);
     BindOutput(b, c, tok_embd_);
     rope_factors_ = b.OptionalVector("rope_factors_short.weight", c.n_rot / 2);
+    rope_factors_long_ = b.OptionalVector("rope_factors_long.weight", c.n_rot / 2);
     for (int32_t il = 0; il < c.n_layer; ++il) {
       const std::string p = "blk." + std::to_string(il) + ".";
       const int64_t q_dim = int64_t(c.n_head) * c.head_dim;
@@ -64,6 +64,12 @@ class Phi3 final : public DecoderModel {
     FillInfo("phi3", c, b);
     for (const Phi3Layer& l : layers_) info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
     return Status::Ok();
+  }
+
+  void SetSequenceContext(int32_t n_ctx_seq) override {
+    const bool use_long = n_ctx_seq > cfg_.rope_scaling.n_ctx_orig;
+    const std::vector<float>& f = use_long ? rope_factors_long_ : rope_factors_;
+    for (Phi3Layer& l : layers_) l.attn.rope.freq_factors = f.empty() ? nullptr : f.data();
   }
 
  private:
@@ -119,7 +125,8 @@ class Phi3 final : public DecoderModel {
 
   BaseConfig cfg_;
   ops::TensorView tok_embd_;         // [n_vocab, n_embd]
-  std::vector<float> rope_factors_;  // [n_rot / 2] LongRoPE short factors, or empty
+  std::vector<float> rope_factors_;       // [n_rot / 2] LongRoPE short factors, or empty
+  std::vector<float> rope_factors_long_;  // [n_rot / 2] LongRoPE long factors, or empty
   std::vector<Phi3Layer> layers_;
   std::vector<float> h_, q_, k_, v_, attn_, wide_, gate_, up_;  // per-forward buffers
 };
