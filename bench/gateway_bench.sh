@@ -32,6 +32,7 @@ http_threads: 600
 models:
   bench: {upstream: {base_url: '$UPSTREAM'}}
 YAML
+: > "$DIR/gateway.log"
 "$INGOT" gateway --config "$DIR/gateway.yaml" 2> "$DIR/gateway.log" &
 GW_PID=$!
 until grep -q "listening on" "$DIR/gateway.log"; do sleep 0.05; done

@@ -43,6 +43,8 @@ Result<int> FakeUpstream::Start(int port, int threads) {
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(std::max(1, threads))); };
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_timeout(1);  // idle connections close after 1 s (tests of stale pooled connections)
+  server_->set_keep_alive_max_count(1000);
+  backlog_.Install(*server_);
   for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
     std::string p = path;
     server_->Post(path, [this, p](const httplib::Request& req, httplib::Response& res) {
@@ -54,6 +56,7 @@ Result<int> FakeUpstream::Start(int port, int threads) {
   });
   port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1") : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
   if (port_ <= 0) return Unavailable("fake upstream: cannot listen on 127.0.0.1");
+  backlog_.Widen();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib's stop() is a no-op until the listen loop runs, so a Stop() right after Start() needs it running.
   for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/listen_backlog.h"
 #include "util/status.h"
 
 namespace httplib {
@@ -61,6 +62,7 @@ class FakeUpstream {
   int completed_ = 0;
   int port_ = 0;
   std::unique_ptr<httplib::Server> server_;
+  ListenBacklog backlog_;
   std::thread thread_;
 };
 

@@ -233,6 +233,8 @@ GatewayServer::GatewayServer(GatewayConfig config)
   const size_t threads = static_cast<size_t>(std::max(1, st.router.config().http_threads));
   st.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   st.http.set_tcp_nodelay(true);  // SSE chunks go out as they come, not held back by Nagle's algorithm
+  st.http.set_keep_alive_max_count(1000);  // cpp-httplib's default closes a client's connection every 5 requests
+  st.backlog.Install(st.http);
   for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/apply-template"}) {
     std::string upstream_path = path;
     auto handler = [&st, upstream_path](const httplib::Request& req, httplib::Response& res) {
@@ -309,11 +311,12 @@ Result<int> GatewayServer::Bind() {
     port = state_->router.config().port;
   }
   if (port == 0) {
-    int bound = state_->http.bind_to_any_port(host);
-    if (bound <= 0) return Unavailable("cannot listen on " + host);
-    return bound;
+    port = state_->http.bind_to_any_port(host);
+    if (port <= 0) return Unavailable("cannot listen on " + host);
+  } else if (!state_->http.bind_to_port(host, port)) {
+    return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
   }
-  if (!state_->http.bind_to_port(host, port)) return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  state_->backlog.Widen();
   return port;
 }
 

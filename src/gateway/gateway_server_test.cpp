@@ -463,7 +463,7 @@ TEST_F(GatewayTest, AdminDrainsResumesAndListsTargets) {
 
 TEST_F(GatewayTest, ReusesUpstreamConnectionsAndSurvivesTheirClosing) {
   StartGateway(Yaml());
-  for (int i = 0; i < 12; ++i) {  // the fake (cpp-httplib) closes a kept-alive connection after 5 requests
+  for (int i = 0; i < 12; ++i) {  // streams and plain answers over the pooled connection
     auto res = Post(Chat("b", i % 2 == 1));
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200) << res->body;

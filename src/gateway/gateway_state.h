@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "gateway/gateway_metrics.h"
+#include "gateway/listen_backlog.h"
 #include "gateway/local_model.h"
 #include "gateway/router.h"
 #include "gateway/upstream_call.h"
@@ -66,6 +67,7 @@ struct GatewayState {
   RequestId next_id = 1;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   httplib::Server http;
+  ListenBacklog backlog;
   std::atomic<int> run_phase{0};         // 0: Run() not called, 1: running, 2: returned
   std::atomic<bool> stop_requested{false};
   // The active health prober (runs while the server runs; wakes every health_interval).

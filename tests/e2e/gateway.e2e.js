@@ -220,3 +220,25 @@ test('admin API: list, drain and resume an upstream, load and unload a local mod
   list = await (await fetch(`${url}/admin/models`, { headers: admin })).json();
   assert.equal(local().state, 'unloaded');
 });
+
+test('ingot serve --config node.yaml serves several local models on one node', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ingot-node-e2e-'));
+  const config = path.join(dir, 'node.yaml');
+  writeFileSync(config, `
+models:
+  tale-a: {local: {path: '${MODEL}', ctx: 256}}
+  tale-b: {local: {path: '${MODEL}', ctx: 256, kv_type: f32}, pinned: true}
+`);
+  const node = startChild(BIN, ['serve', '--config', config, '--port', '0'], /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    'serve --config');
+  children.push(node);
+  const local = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${await node.ready}/v1`, maxRetries: 0 });
+  for (const model of ['tale-a', 'tale-b']) {
+    const r = await local.chat.completions.create({ model, messages, max_tokens: 4 });
+    assert.equal(r.model, model);
+  }
+  const models = await local.models.list();
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['tale-a', 'tale-b']);
+  assert.ok(models.data.every((m) => m.status === 'loaded'));
+  await node.stop();
+});
