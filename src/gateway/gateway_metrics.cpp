@@ -31,6 +31,10 @@ constexpr size_t kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
 
 void GatewayMetrics::Observe(const std::string& name, const std::string& model, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
+  ObserveLocked(name, model, seconds);
+}
+
+void GatewayMetrics::ObserveLocked(const std::string& name, const std::string& model, double seconds) {
   Histogram& h = histograms_[{name, model}];
   if (h.counts.empty()) h.counts.assign(kNumBuckets + 1, 0);
   size_t i = 0;
@@ -42,17 +46,15 @@ void GatewayMetrics::Observe(const std::string& name, const std::string& model, 
 
 void GatewayMetrics::RecordRequest(const std::string& route, const std::string& target, int status, double seconds,
                                    double ttft_seconds, int64_t prompt_tokens, int64_t completion_tokens) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    counters_[Series("ingot_gateway_requests_total", Label("route", route) + "," + Label("target", target) + "," +
-                                                        Label("status", std::to_string(status)))] += 1;
-    if (target.empty()) return;
-    std::string model = Label("model_name", target);
-    counters_[Series("vllm:prompt_tokens_total", model)] += static_cast<double>(prompt_tokens);
-    counters_[Series("vllm:generation_tokens_total", model)] += static_cast<double>(completion_tokens);
-  }
-  Observe("vllm:e2e_request_latency_seconds", target, seconds);
-  if (ttft_seconds > 0) Observe("vllm:time_to_first_token_seconds", target, ttft_seconds);
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_[Series("ingot_gateway_requests_total", Label("route", route) + "," + Label("target", target) + "," +
+                                                      Label("status", std::to_string(status)))] += 1;
+  if (target.empty()) return;
+  std::string model = Label("model_name", target);
+  counters_[Series("vllm:prompt_tokens_total", model)] += static_cast<double>(prompt_tokens);
+  counters_[Series("vllm:generation_tokens_total", model)] += static_cast<double>(completion_tokens);
+  ObserveLocked("vllm:e2e_request_latency_seconds", target, seconds);
+  if (ttft_seconds > 0) ObserveLocked("vllm:time_to_first_token_seconds", target, ttft_seconds);
 }
 
 void GatewayMetrics::CountEvent(const std::string& event, const std::string& model) {

@@ -26,6 +26,8 @@ class GatewayMetrics {
   std::string Render() const;
 
  private:
+  void ObserveLocked(const std::string& name, const std::string& model, double seconds);
+
   mutable std::mutex mu_;
   std::map<std::string, double> counters_;  // full series text ("name{labels}") → value
   std::map<std::string, double> gauges_;

@@ -123,7 +123,8 @@ void ReadUsage(const std::string& body, RequestRecord& record) {
 
 // Waits for the router to hand request `id` a slot. False (with `failure` set) when the load failed or the wait
 // timed out.
-bool WaitForSlot(GatewayState& state, RequestId id, const std::string& target, double timeout, Failure& failure) {
+bool WaitForSlot(GatewayState& state, RequestId id, const std::string& target, double timeout, double retry_after,
+                 Failure& failure) {
   std::unique_lock<std::mutex> lock(state.mu);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(timeout * 1e6));
   auto& waiters = state.effects.waiters;
@@ -135,7 +136,7 @@ bool WaitForSlot(GatewayState& state, RequestId id, const std::string& target, d
   failure = MakeFailure(503, "gateway_error",
                     waiter.failed ? "target '" + target + "' failed to load: " + waiter.error
                                   : "timed out waiting for target '" + target + "'",
-                    target, 0, "", state.router.retry_after_seconds());
+                    target, 0, "", retry_after);
   return false;
 }
 
@@ -168,10 +169,9 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
   int64_t estimate = static_cast<int64_t>(req.body.size() / 4);
   if (body.contains("max_tokens") && body["max_tokens"].is_number_integer()) estimate += body["max_tokens"].get<int64_t>();
 
-  RouteSpec route;
+  std::shared_ptr<const GatewayConfig> config;  // this request's configuration, whatever reloads happen
+  const RouteSpec* route_ptr = nullptr;
   std::vector<std::string> targets;
-  std::map<std::string, ModelSpec> specs;
-  double load_timeout = 0;
   {
     std::lock_guard<std::mutex> lock(state.mu);
     Admission admission = state.router.Admit(record->api_key, model, estimate, record->start);
@@ -181,11 +181,12 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       state.metrics.RecordRequest(model, "", r.http_status, 0, 0, 0, 0);
       return;
     }
-    route = *admission.route;
-    targets = admission.targets;
-    load_timeout = state.router.config().load_timeout_seconds;
-    for (const std::string& t : targets) specs[t] = state.router.config().models.at(t);
+    config = state.router.shared_config();
+    route_ptr = admission.route;
+    targets = std::move(admission.targets);
   }
+  const RouteSpec& route = *route_ptr;
+  const double retry_after = config->retry_after_seconds;
   record->route = route.name;
   if (path != "/v1/embeddings") ApplyRouteDefaults(route, body);
   res.set_header("x-ingot-route", route.name);
@@ -203,7 +204,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
   Failure failure = MakeFailure(503, "gateway_error", "no target could serve the request");
   for (size_t i = 0; i < targets.size(); ++i) {
     const std::string& target = targets[i];
-    const ModelSpec& spec = specs[target];
+    const ModelSpec& spec = config->models.at(target);
     if (i > 0) {
       std::lock_guard<std::mutex> lock(state.mu);
       state.router.NoteFallback(targets[i - 1]);
@@ -219,7 +220,7 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     }
     if (acquired == AcquireResult::kRejected) {
       failure = MakeFailure(429, "rate_limit_error", "target '" + target + "' is at its concurrency limit and its queue is full",
-                        target, 0, "", state.router.retry_after_seconds());
+                        target, 0, "", retry_after);
       continue;
     }
     if (acquired == AcquireResult::kDraining) {
@@ -230,20 +231,26 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       failure = MakeFailure(503, "gateway_error", "target '" + target + "' does not fit in the memory budget", target);
       continue;
     }
-    double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : load_timeout;
-    if (acquired == AcquireResult::kQueued && !WaitForSlot(state, id, target, timeout, failure)) continue;
-    UpstreamSpec upstream;
-    if (spec.upstream) {
-      upstream = *spec.upstream;
-    } else if (!state.LocalUpstream(target, upstream)) {
+    double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : config->load_timeout_seconds;
+    if (acquired == AcquireResult::kQueued && !WaitForSlot(state, id, target, timeout, retry_after, failure)) continue;
+    UpstreamSpec local;
+    if (!spec.upstream && !state.LocalUpstream(target, local)) {
       failure = MakeFailure(503, "gateway_error", "local model '" + target + "' was unloaded", target);
       std::lock_guard<std::mutex> lock(state.mu);
       state.router.Release(id, target, false, state.Now());
       continue;
     }
-    nlohmann::json upstream_body = body;
-    if (!upstream.model.empty()) upstream_body["model"] = upstream.model;
-    auto call = std::make_shared<UpstreamCall>(state.pool, upstream, path, upstream_body.dump());
+    const UpstreamSpec& upstream = spec.upstream ? *spec.upstream : local;
+    std::string upstream_body;
+    if (upstream.model.empty()) {
+      upstream_body = body.dump();
+    } else {
+      std::string caller_model = body["model"].get<std::string>();
+      body["model"] = upstream.model;
+      upstream_body = body.dump();
+      body["model"] = caller_model;  // the next target may want another name
+    }
+    auto call = std::make_shared<UpstreamCall>(state.pool, upstream, path, std::move(upstream_body));
     state.Track(call);
     if (stream) {
       call->Start();

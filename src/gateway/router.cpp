@@ -34,7 +34,8 @@ const char* LoadStateName(LoadState state) {
   return "unloaded";
 }
 
-Router::Router(const GatewayConfig& config, RouterEffects& effects) : config_(config), effects_(effects) {}
+Router::Router(const GatewayConfig& config, RouterEffects& effects)
+    : config_(std::make_shared<const GatewayConfig>(config)), effects_(effects) {}
 
 void Router::Reconfigure(const GatewayConfig& config) {
   std::vector<std::string> removed;
@@ -42,12 +43,12 @@ void Router::Reconfigure(const GatewayConfig& config) {
     if (!config.models.count(name) && IsLocal(name) && state.load != LoadState::kUnloaded) removed.push_back(name);
   }
   for (const std::string& name : removed) Unload(name, models_[name]);
-  config_ = config;
+  config_ = std::make_shared<const GatewayConfig>(config);
 }
 
 bool Router::IsLocal(const std::string& model) const {
-  auto it = config_.models.find(model);
-  return it != config_.models.end() && it->second.local.has_value();
+  auto it = config_->models.find(model);
+  return it != config_->models.end() && it->second.local.has_value();
 }
 
 void Router::Prune(ClientState& client, double now) {
@@ -69,14 +70,14 @@ bool Router::CircuitAllows(const std::string& model, ModelState& state, double n
 Admission Router::Admit(const std::string& api_key, const std::string& model, int64_t estimated_tokens, double now) {
   Admission out;
   const ClientSpec* client = nullptr;
-  if (!config_.clients.empty()) {
-    client = config_.FindClient(api_key);
+  if (!config_->clients.empty()) {
+    client = config_->FindClient(api_key);
     if (client == nullptr) {
       out.refusal = MakeRefusal(401, "authentication_error", "invalid or missing API key");
       return out;
     }
   }
-  const RouteSpec* route = config_.FindRoute(model);
+  const RouteSpec* route = config_->FindRoute(model);
   if (route == nullptr) {
     out.refusal = MakeRefusal(404, "not_found_error", "the model '" + model + "' does not exist");
     return out;
@@ -98,7 +99,7 @@ Admission Router::Admit(const std::string& api_key, const std::string& model, in
     }
   }
   if (out.targets.empty()) {
-    double retry = std::isinf(soonest_open) ? config_.retry_after_seconds : std::max(1.0, soonest_open);
+    double retry = std::isinf(soonest_open) ? config_->retry_after_seconds : std::max(1.0, soonest_open);
     out.refusal = MakeRefusal(503, "gateway_error", "every target of '" + route->name + "' is unavailable", retry);
     return out;
   }
@@ -121,7 +122,7 @@ Admission Router::Admit(const std::string& api_key, const std::string& model, in
     }
     if (client->max_concurrent > 0 && cs.in_flight >= client->max_concurrent) {
       out.refusal = MakeRefusal(429, "rate_limit_error",
-                                "client '" + client->name + "' has too many requests in flight", config_.retry_after_seconds);
+                                "client '" + client->name + "' has too many requests in flight", config_->retry_after_seconds);
       out.targets.clear();
       return out;
     }
@@ -148,23 +149,23 @@ void Router::ClientDone(const std::string& api_key) {
 uint64_t Router::ResidentBytes() const {
   uint64_t total = 0;
   for (const auto& [name, state] : models_) {
-    auto it = config_.models.find(name);
-    if (it != config_.models.end() && it->second.local && state.load != LoadState::kUnloaded)
+    auto it = config_->models.find(name);
+    if (it != config_->models.end() && it->second.local && state.load != LoadState::kUnloaded)
       total += it->second.memory_bytes;
   }
   return total;
 }
 
 bool Router::MakeRoom(const std::string& model) {
-  if (config_.memory_budget_bytes == 0) return true;
-  uint64_t need = config_.models.at(model).memory_bytes;
-  if (need > config_.memory_budget_bytes) return false;
-  while (ResidentBytes() + need > config_.memory_budget_bytes) {
+  if (config_->memory_budget_bytes == 0) return true;
+  uint64_t need = config_->models.at(model).memory_bytes;
+  if (need > config_->memory_budget_bytes) return false;
+  while (ResidentBytes() + need > config_->memory_budget_bytes) {
     const std::string* victim = nullptr;
     double oldest = std::numeric_limits<double>::infinity();
     for (auto& [name, state] : models_) {
-      auto it = config_.models.find(name);
-      if (it == config_.models.end() || !it->second.local || it->second.pinned) continue;
+      auto it = config_->models.find(name);
+      if (it == config_->models.end() || !it->second.local || it->second.pinned) continue;
       if (state.load != LoadState::kLoaded || state.in_flight > 0 || !state.queue.empty()) continue;
       if (state.last_used < oldest) {
         oldest = state.last_used;
@@ -184,8 +185,8 @@ void Router::Unload(const std::string& model, ModelState& state) {
 }
 
 AcquireResult Router::Acquire(RequestId id, const std::string& model, double now) {
-  auto spec_it = config_.models.find(model);
-  if (spec_it == config_.models.end()) return AcquireResult::kRejected;
+  auto spec_it = config_->models.find(model);
+  if (spec_it == config_->models.end()) return AcquireResult::kRejected;
   const ModelSpec& spec = spec_it->second;
   ModelState& state = models_[model];
   if (state.draining) return AcquireResult::kDraining;
@@ -219,8 +220,8 @@ void Router::Abandon(RequestId id, const std::string& model) {
 }
 
 void Router::Dispatch(const std::string& model, ModelState& state, double now) {
-  auto spec_it = config_.models.find(model);
-  if (spec_it == config_.models.end()) return;
+  auto spec_it = config_->models.find(model);
+  if (spec_it == config_->models.end()) return;
   const ModelSpec& spec = spec_it->second;
   if (spec.local && state.load != LoadState::kLoaded) return;
   while (!state.queue.empty() && (spec.max_concurrent <= 0 || state.in_flight < spec.max_concurrent)) {
@@ -233,7 +234,7 @@ void Router::Dispatch(const std::string& model, ModelState& state, double now) {
 }
 
 Status Router::RequestLoad(const std::string& model, double now) {
-  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!config_->models.count(model)) return NotFound("no model '" + model + "'");
   if (!IsLocal(model)) return Unsupported("'" + model + "' is an upstream; only local models load");
   ModelState& state = models_[model];
   state.draining = false;
@@ -247,7 +248,7 @@ Status Router::RequestLoad(const std::string& model, double now) {
 }
 
 Status Router::RequestUnload(const std::string& model) {
-  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!config_->models.count(model)) return NotFound("no model '" + model + "'");
   if (!IsLocal(model)) return Unsupported("'" + model + "' is an upstream; only local models unload");
   ModelState& state = models_[model];
   if (state.load == LoadState::kUnloaded) return Status::Ok();
@@ -258,7 +259,7 @@ Status Router::RequestUnload(const std::string& model) {
 }
 
 Status Router::RequestDrain(const std::string& model) {
-  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!config_->models.count(model)) return NotFound("no model '" + model + "'");
   ModelState& state = models_[model];
   if (!state.draining) effects_.Count("drain", model);
   state.draining = true;
@@ -267,7 +268,7 @@ Status Router::RequestDrain(const std::string& model) {
 }
 
 Status Router::RequestResume(const std::string& model) {
-  if (!config_.models.count(model)) return NotFound("no model '" + model + "'");
+  if (!config_->models.count(model)) return NotFound("no model '" + model + "'");
   models_[model].draining = false;
   return Status::Ok();
 }
@@ -287,9 +288,9 @@ void Router::Release(RequestId /*id*/, const std::string& model, bool failed, do
   if (failed) {
     ++state.consecutive_failures;
     bool was_half_open = state.circuit == CircuitState::kHalfOpen;
-    if (was_half_open || (state.circuit == CircuitState::kClosed && state.consecutive_failures >= config_.circuit_failures)) {
+    if (was_half_open || (state.circuit == CircuitState::kClosed && state.consecutive_failures >= config_->circuit_failures)) {
       state.circuit = CircuitState::kOpen;
-      state.open_until = now + config_.circuit_open_seconds;
+      state.open_until = now + config_->circuit_open_seconds;
       effects_.Count("circuit_open", model);
     }
   } else {
@@ -309,7 +310,7 @@ void Router::OnProbe(const std::string& model, bool healthy, double now) {
   if (!healthy) {
     if (state.circuit != CircuitState::kOpen) effects_.Count("circuit_open", model);
     state.circuit = CircuitState::kOpen;
-    state.open_until = now + config_.circuit_open_seconds;
+    state.open_until = now + config_->circuit_open_seconds;
     return;
   }
   state.consecutive_failures = 0;
@@ -341,10 +342,10 @@ void Router::OnModelLoaded(const std::string& model, const Status& status, doubl
 
 void Router::Tick(double now) {
   for (auto& [name, state] : models_) {
-    auto it = config_.models.find(name);
-    if (it == config_.models.end() || !it->second.local || it->second.pinned) continue;
+    auto it = config_->models.find(name);
+    if (it == config_->models.end() || !it->second.local || it->second.pinned) continue;
     if (state.load != LoadState::kLoaded || state.in_flight > 0 || !state.queue.empty()) continue;
-    double ttl = it->second.ttl_seconds >= 0 ? it->second.ttl_seconds : config_.idle_ttl_seconds;
+    double ttl = it->second.ttl_seconds >= 0 ? it->second.ttl_seconds : config_->idle_ttl_seconds;
     if (ttl > 0 && now - state.last_used >= ttl) Unload(name, state);
   }
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,7 @@ struct Refusal {
 struct Admission {
   bool ok = false;
   Refusal refusal;                   // when !ok
-  const RouteSpec* route = nullptr;  // when ok
+  const RouteSpec* route = nullptr;  // when ok; valid while Router::shared_config() is held
   std::vector<std::string> targets;  // when ok: candidates to try in order (open circuits left out)
 };
 
@@ -70,7 +71,10 @@ class Router {
 
   // Replaces the configuration (hot reload). State of models that remain is kept; removed models stop.
   void Reconfigure(const GatewayConfig& config);
-  const GatewayConfig& config() const { return config_; }
+  const GatewayConfig& config() const { return *config_; }
+  // The current configuration, kept alive for a request while a reload replaces it (Admission::route points
+  // into it).
+  std::shared_ptr<const GatewayConfig> shared_config() const { return config_; }
 
   // Authentication, route lookup, client route permission and rate limits (the request is counted against the
   // client's rpm and estimated tokens against tpm). api_key is the bearer token ("" when none).
@@ -111,7 +115,7 @@ class Router {
 
   ModelStatus Inspect(const std::string& model) const;
   uint64_t ResidentBytes() const;
-  double retry_after_seconds() const { return config_.retry_after_seconds; }
+  double retry_after_seconds() const { return config_->retry_after_seconds; }
 
  private:
   struct ModelState {
@@ -139,7 +143,7 @@ class Router {
   void FinishDrain(const std::string& model, ModelState& state);
   static void Prune(ClientState& client, double now);
 
-  GatewayConfig config_;
+  std::shared_ptr<const GatewayConfig> config_;
   RouterEffects& effects_;
   std::map<std::string, ModelState> models_;
   std::map<std::string, ClientState> clients_;  // by API key
