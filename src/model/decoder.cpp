@@ -188,10 +188,13 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   layer.head_dim_k = a.head_dim;
   layer.head_dim_v = a.head_dim;
   // Work items are (token, KV head, up to kMaxGroupHeads of its query heads): the heads sharing a KV head read
-  // its K/V rows once. A chunk should hold at least ~64K multiply-adds (q·k and p·v over the visible positions)
-  // so that handing it to another thread pays for the wake-up.
+  // its K/V rows once. With fewer (token, KV head) pairs than threads (decoding one sequence with few KV heads)
+  // the groups are split so that every thread works. A chunk should hold at least ~64K multiply-adds (q·k and
+  // p·v over the visible positions) so that handing it to another thread pays for the wake-up.
   const int32_t group = a.n_head / a.n_head_kv;
-  const int32_t per_item = std::min(group, ops::kMaxGroupHeads);
+  const size_t kv_items = std::max<size_t>(1, batch.tokens.size() * size_t(a.n_head_kv));
+  const int32_t splits = int32_t(std::min<size_t>(size_t(group), (size_t(pool_.size()) + kv_items - 1) / kv_items));
+  const int32_t per_item = std::min((group + splits - 1) / splits, ops::kMaxGroupHeads);
   const int32_t items_per_kv = (group + per_item - 1) / per_item;
   const size_t n_items = batch.tokens.size() * size_t(a.n_head_kv) * size_t(items_per_kv);
   const size_t per_thread = ops::AttentionScratchFloats(layer, per_item);
