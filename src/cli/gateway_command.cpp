@@ -47,9 +47,12 @@ int64_t ModifiedNanos(const std::string& path) {
 
 // Local models may name a stored or catalog model (pulled on first use), as `ingot serve MODEL` does.
 Result<std::string> ResolveLocal(const std::string& model) { return ResolveModelArgument(model, true); }
+// --check pulls nothing: a catalog name not in the store yet is reported.
+Result<std::string> ResolveStored(const std::string& model) { return ResolveModelArgument(model, false); }
 
 void RunGateway(const GatewayFlags& flags) {
-  Result<gateway::GatewayConfig> config = gateway::LoadConfigFile(flags.config, ResolveLocal);
+  Result<gateway::GatewayConfig> config =
+      gateway::LoadConfigFile(flags.config, flags.check ? ResolveStored : ResolveLocal);
   if (!config.ok()) Fail(config.status());
   if (!flags.host.empty()) config->host = flags.host;
   if (flags.port >= 0) config->port = flags.port;

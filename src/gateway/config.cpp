@@ -145,7 +145,7 @@ Result<std::string> GetApiKey(const YAML::Node& node, const std::string& path) {
 
 Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& path) {
   INGOT_RETURN_IF_ERROR(CheckKeys(node, path, {"base_url", "api_key", "api_key_env", "api_key_file", "model",
-                                               "connect_timeout", "read_timeout", "health_path"}));
+                                               "connect_timeout", "read_timeout", "health_path", "health_probe"}));
   UpstreamSpec up;
   if (!node["base_url"]) return KeyError(path + ".base_url", "required");
   INGOT_RETURN_IF_ERROR(Assign(up.base_url, GetString(node["base_url"], path + ".base_url")));
@@ -160,6 +160,11 @@ Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& pa
     INGOT_RETURN_IF_ERROR(Assign(up.read_timeout_seconds, GetNumber(node["read_timeout"], path + ".read_timeout", 0)));
   if (node["health_path"]) INGOT_RETURN_IF_ERROR(Assign(up.health_path, GetString(node["health_path"], path + ".health_path")));
   if (up.health_path.empty() || up.health_path[0] != '/') return KeyError(path + ".health_path", "must start with /");
+  if (node["health_probe"]) {
+    INGOT_ASSIGN_OR_RETURN(std::string probe, GetString(node["health_probe"], path + ".health_probe"));
+    if (probe != "get" && probe != "completion") return KeyError(path + ".health_probe", "must be get or completion");
+    up.health_completion = probe == "completion";
+  }
   return up;
 }
 

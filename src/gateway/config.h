@@ -25,6 +25,7 @@ struct UpstreamSpec {
   double connect_timeout_seconds = 5;
   double read_timeout_seconds = 600;  // also the time allowed before the first byte
   std::string health_path = "/health";  // GET by the active prober (relative to the server root)
+  bool health_completion = false;       // probe with a 1-token chat completion instead (servers without /health)
 };
 
 // A GGUF file served in-process (or by a child `serve`, see GatewayConfig::local_binary).

@@ -136,7 +136,7 @@ void GatewayState::ProbeLoop() {
     }
     if (interval <= 0) continue;
     for (const auto& [name, upstream] : upstreams) {
-      bool healthy = ProbeUpstream(upstream);
+      bool healthy = ProbeUpstream(upstream, name);
       std::lock_guard<std::mutex> lock(mu);
       router.OnProbe(name, healthy, Now());
     }

@@ -179,6 +179,25 @@ TEST_F(GatewayTest, ActiveProbesSkipADeadUpstream) {
   EXPECT_EQ(b_.requests().size(), before + 1);
 }
 
+TEST_F(GatewayTest, CompletionProbesFindAnUpstreamThatCannotGenerate) {
+  a_.SetBehaviour(Behave("a", 500));  // /health still answers 200
+  StartGateway("health_interval: 0.05\nlisten: {port: 0}\nmodels:\n"
+               "  c: {upstream: {base_url: '" + a_.base_url() + "', health_probe: completion}}\n");
+  httplib::Client client("127.0.0.1", port_);
+  std::string circuit;
+  for (int i = 0; i < 200 && circuit != "open"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto list = nlohmann::json::parse(client.Get("/v1/models")->body);
+    circuit = list["data"][0]["targets"][0]["circuit"];
+  }
+  EXPECT_EQ(circuit, "open");
+  auto seen = a_.requests();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen[0].path, "/v1/chat/completions");
+  EXPECT_EQ(seen[0].body["model"], "c");
+  EXPECT_EQ(seen[0].body["max_tokens"], 1);
+}
+
 TEST_F(GatewayTest, StopEndsStreamsInFlight) {
   StartGateway(Yaml());
   a_.SetBehaviour(Behave("a", 0, 0, 1000, 0.05));

@@ -3,14 +3,25 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 namespace ingot::gateway {
 
-bool ProbeUpstream(const UpstreamSpec& upstream) {
+bool ProbeUpstream(const UpstreamSpec& upstream, const std::string& model) {
   std::string origin, prefix;
   SplitBaseUrl(upstream.base_url, origin, prefix);
   std::unique_ptr<httplib::Client> client = NewClient(upstream, 5.0);
-  auto res = client->Get((prefix + upstream.health_path).c_str());
-  return res && res->status < 500;
+  if (!upstream.health_completion) {
+    auto res = client->Get((prefix + upstream.health_path).c_str());
+    return res && res->status < 500;
+  }
+  nlohmann::json body = {{"model", upstream.model.empty() ? model : upstream.model},
+                         {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                         {"max_tokens", 1}};
+  httplib::Headers headers;
+  if (!upstream.api_key.empty()) headers.emplace("Authorization", "Bearer " + upstream.api_key);
+  auto res = client->Post((prefix + "/v1/chat/completions").c_str(), headers, body.dump(), "application/json");
+  return res && res->status == 200;
 }
 
 UpstreamCall::UpstreamCall(UpstreamPool& pool, const UpstreamSpec& upstream, const std::string& path,

@@ -22,7 +22,8 @@ class Client;
 namespace ingot::gateway {
 
 // GET <server root><health_path>: true when the upstream answers below 500 within its timeouts (at most 5 s).
-bool ProbeUpstream(const UpstreamSpec& upstream);
+// With health_completion, a chat completion of one token for upstream.model (else `model`) must answer 200.
+bool ProbeUpstream(const UpstreamSpec& upstream, const std::string& model);
 
 class UpstreamCall {
  public:
