@@ -92,7 +92,7 @@ void AddDevCommand(CLI::App& app) {
                   "Architecture: llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, phi3")
       ->capture_default_str();
   cmd->add_option("--shape", o->shape,
-                  "Shape: llama tiny|134m|1b; gemma4 tiny|dense|moe|e2b; qwen3 and gemma3 tiny|1b; qwen3moe tiny|moe; "
+                  "Shape: llama tiny|134m|1b; gemma4 tiny|dense|moe|e2b; qwen3 tiny|0.6b; gemma3 tiny|1b; qwen3moe tiny|moe; "
                   "others tiny")
       ->capture_default_str();
   cmd->add_option("--vocab", o->vocab, "GGUF file whose tokenizer to copy (default: a built-in byte vocabulary)");

@@ -121,7 +121,8 @@ Status WriteLayer(const FamilyShape& s, const std::string& p, RandomTensors& rt)
 }  // namespace
 
 std::vector<std::string> FamilyShapeNames(const std::string& arch) {
-  if (arch == "qwen3" || arch == "gemma3") return {"tiny", "1b"};
+  if (arch == "qwen3") return {"tiny", "0.6b"};
+  if (arch == "gemma3") return {"tiny", "1b"};
   if (arch == "qwen3moe") return {"tiny", "moe"};
   return {"tiny"};
 }
@@ -138,9 +139,9 @@ std::optional<FamilyShape> NamedFamilyShape(const std::string& arch, const std::
       if (arch == "gemma3") s.rope_base = 1000000.0f;
       return s;
     }
-    if (name == "1b" && arch == "qwen3") {  // Qwen3-1.7B-like
-      s = {.arch = arch, .n_layer = 28, .n_embd = 2048, .n_head = 16, .n_head_kv = 8, .head_dim = 128,
-           .n_ff = 6144, .n_ctx = 40960, .rope_base = 1000000.0f, .rope_scaling = {}};
+    if (name == "0.6b" && arch == "qwen3") {  // Qwen3-0.6B
+      s = {.arch = arch, .n_layer = 28, .n_embd = 1024, .n_head = 16, .n_head_kv = 8, .head_dim = 128,
+           .n_ff = 3072, .n_ctx = 40960, .rope_base = 1000000.0f, .rope_scaling = {}};
       return s;
     }
     if (name == "1b" && arch == "gemma3") {  // Gemma-3-1B-like
@@ -149,9 +150,9 @@ std::optional<FamilyShape> NamedFamilyShape(const std::string& arch, const std::
            .rope_scaling = {}};
       return s;
     }
-    if (name == "moe" && arch == "qwen3moe") {  // Qwen3-30B-A3B's layer layout at 8 × 1024
-      s = {.arch = arch, .n_layer = 8, .n_embd = 1024, .n_head = 16, .n_head_kv = 4, .head_dim = 128,
-           .n_ff = 3072, .n_expert = 128, .n_used = 8, .n_ff_expert = 256, .n_ctx = 40960,
+    if (name == "moe" && arch == "qwen3moe") {  // Qwen3-30B-A3B's layer layout (128 experts, 8 used) at 6 × 512
+      s = {.arch = arch, .n_layer = 6, .n_embd = 512, .n_head = 8, .n_head_kv = 1, .head_dim = 64,
+           .n_ff = 1536, .n_expert = 128, .n_used = 8, .n_ff_expert = 256, .n_ctx = 40960,
            .rope_base = 1000000.0f, .rope_scaling = {}};
       return s;
     }

@@ -106,9 +106,9 @@ struct FamilyShape {
   RopeScalingSpec rope_scaling;
 };
 
-// Named shapes for `ingot dev make-model --arch A --shape S`: "tiny" for every architecture above, and
-// benchmark-sized ones ("qwen3" 1b-like, "qwen3moe" 30B-A3B layout scaled down, "gemma3" 1b-like, "llama"
-// "mistral" 7B-like at 12 layers).
+// Named shapes for `ingot dev make-model --arch A --shape S`: "tiny" for every architecture above (and the
+// aliases "mistral": llama with key_length ≠ n_embd / n_head, "mixtral": llama with 8 experts), "0.6b" for qwen3,
+// "1b" for gemma3, and "moe" for qwen3moe (the 30B-A3B layer layout at 6 × 512).
 std::optional<FamilyShape> NamedFamilyShape(const std::string& arch, const std::string& name);
 std::vector<std::string> FamilyShapeNames(const std::string& arch);
 
