@@ -266,6 +266,19 @@ TEST_F(GatewayTest, FullQueueFallsBackThenAnswers429) {
   slow.join();
 }
 
+TEST_F(GatewayTest, AnOverloadedUpstreamIs429AndKeepsItsCircuitClosed) {
+  StartGateway("circuit_breaker: {failures: 1}\n" + Yaml());
+  b_.SetBehaviour(Behave("b", 429));
+  for (int i = 0; i < 2; ++i) {
+    auto res = Post(Chat("b"));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 429);
+    EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+    EXPECT_NE(res->body.find("\"upstream_status\":429"), std::string::npos) << res->body;
+  }
+  EXPECT_EQ(b_.requests().size(), 2u);  // the second request was still sent: no open circuit
+}
+
 TEST_F(GatewayTest, ClientKeysAndAllowedRoutes) {
   StartGateway(Yaml("clients:\n  - {name: app, api_key: k-app, routes: [chat]}\n"));
   EXPECT_EQ(Post(Chat("chat"))->status, 401);

@@ -262,12 +262,20 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     const char* error_type = spec.local ? "model_error" : "upstream_error";
     if (status == 0 || status >= 500 || status == 429) {
       std::string detail = status == 0 ? call->error() : call->ReadAll();
-      failure = MakeFailure(502, error_type,
-                        status == 0 ? "target '" + target + "' is unreachable: " + detail
-                                    : "target '" + target + "' answered " + std::to_string(status),
-                        target, status, status == 0 ? "" : detail);
+      // Overload is not failure: a 429, or a local model's 503 (its queue is full), falls back without counting
+      // towards the circuit breaker, and when no target is left the client is told to retry (429).
+      bool overloaded = status == 429 || (spec.local && status == 503);
+      if (overloaded) {
+        failure = MakeFailure(429, "rate_limit_error", "target '" + target + "' is overloaded (it answered " +
+                              std::to_string(status) + ")", target, status, detail, retry_after);
+      } else {
+        failure = MakeFailure(502, error_type,
+                              status == 0 ? "target '" + target + "' is unreachable: " + detail
+                                          : "target '" + target + "' answered " + std::to_string(status),
+                              target, status, status == 0 ? "" : detail);
+      }
       std::lock_guard<std::mutex> lock(state.mu);
-      state.router.Release(id, target, status != 429, state.Now());
+      state.router.Release(id, target, !overloaded, state.Now());
       continue;
     }
     record->id = id;
