@@ -1,14 +1,15 @@
 // End-to-end gateway tests: the real `ingot gateway` on loopback in front of scriptable fake upstreams
 // (ingot_fake_upstream), a real `ingot serve` on stories260K and an on-demand local model, driven by the official
 // openai client and raw HTTP: chat and streaming, role routing, fallback when an upstream dies, route and target
-// headers, 429 with Retry-After, deprecation headers, error attribution and the admin API.
+// headers, 429 with Retry-After, deprecation headers, error attribution, the admin API, hot reload on SIGHUP
+// and `ingot serve --config` with several local models.
 // Run: INGOT_BIN=... INGOT_FAKE_UPSTREAM=... node --test gateway.e2e.js (ctest: gateway_e2e). Named *.e2e.js so
 // that the server suite's `node --test` does not pick it up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, MODEL, startServer, postJson, metrics, sleep } from './helpers.js';
@@ -44,7 +45,7 @@ async function startFake(name, extra = []) {
   return { ...child, url: `http://127.0.0.1:${port}` };
 }
 
-let serve, fakeA, fakeB, fakeDying, fakeSlow, gateway, url, client;
+let serve, fakeA, fakeB, fakeDying, fakeSlow, gateway, gatewayConfig, url, client;
 const children = [];
 
 before(async () => {
@@ -56,6 +57,7 @@ before(async () => {
   children.push(fakeA, fakeB, fakeDying, fakeSlow);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ingot-gw-e2e-'));
   const config = path.join(dir, 'gateway.yaml');
+  gatewayConfig = config;
   writeFileSync(config, `
 listen: {host: 127.0.0.1, port: 0}
 admin_key: adm
@@ -219,6 +221,23 @@ test('admin API: list, drain and resume an upstream, load and unload a local mod
   assert.equal((await postJson(`${url}/admin/models/stories-local/unload`, '', admin)).status, 200);
   list = await (await fetch(`${url}/admin/models`, { headers: admin })).json();
   assert.equal(local().state, 'unloaded');
+});
+
+test('SIGHUP reloads the file; an invalid file keeps the old configuration', async () => {
+  const routes = async () => (await (await fetch(`${url}/v1/models`, { headers: auth })).json()).data.map((m) => m.id);
+  const original = readFileSync(gatewayConfig, 'utf8');
+  writeFileSync(gatewayConfig, original.replace('routes:\n', 'routes:\n  extra-chat: {targets: [fake-b]}\n'));
+  gateway.proc.kill('SIGHUP');
+  for (let i = 0; i < 100 && !(await routes()).includes('extra-chat'); i++) await sleep(20);
+  const r = await postJson(`${url}/v1/chat/completions`, { model: 'extra-chat', messages }, auth);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-ingot-target'), 'fake-b');
+
+  writeFileSync(gatewayConfig, 'models: [not, a, mapping');
+  gateway.proc.kill('SIGHUP');
+  for (let i = 0; i < 100 && !gateway.output().includes('reload rejected'); i++) await sleep(20);
+  assert.match(gateway.output(), /reload rejected, keeping the old configuration/);
+  assert.ok((await routes()).includes('extra-chat'));
 });
 
 test('ingot serve --config node.yaml serves several local models on one node', async () => {
