@@ -4,6 +4,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include "engine/load.h"
 #include "gateway/local_process.h"
@@ -21,8 +23,19 @@ Result<std::unique_ptr<LocalModel>> StartLocalModel(const std::string& local_bin
   return std::unique_ptr<LocalModel>(std::move(in_process));
 }
 
-InProcessModel::InProcessModel(ModelSpec spec, std::unique_ptr<server::HttpServer> server, int port)
-    : spec_(std::move(spec)), server_(std::move(server)), port_(port) {
+std::string RandomKey() {
+  std::random_device device;
+  std::string key;
+  char hex[9];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(hex, sizeof(hex), "%08x", device());
+    key += hex;
+  }
+  return key;
+}
+
+InProcessModel::InProcessModel(ModelSpec spec, std::unique_ptr<server::HttpServer> server, int port, std::string key)
+    : spec_(std::move(spec)), key_(std::move(key)), server_(std::move(server)), port_(port) {
   thread_ = std::thread([this] { server_->Run(); });
 }
 
@@ -33,9 +46,11 @@ Result<std::unique_ptr<InProcessModel>> InProcessModel::Start(const ModelSpec& m
   options.port = 0;
   // The gateway limits concurrency (max_concurrent, max_queue); this only needs a thread per connection it opens.
   options.http_threads = std::clamp(model.local->parallel + std::max(model.max_queue, 0) + 8, 16, 512);
+  options.api_key = RandomKey();
+  std::string key = options.api_key;
   auto server = std::make_unique<server::HttpServer>(options);
   INGOT_ASSIGN_OR_RETURN(int port, server->Bind());
-  std::unique_ptr<InProcessModel> out(new InProcessModel(model, std::move(server), port));
+  std::unique_ptr<InProcessModel> out(new InProcessModel(model, std::move(server), port, key));
   // httplib's stop() is a no-op until the listen loop runs: an answer (503 while loading) shows that it does.
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(5, 0);
@@ -76,6 +91,7 @@ UpstreamSpec InProcessModel::Upstream() const {
   UpstreamSpec up;
   up.base_url = "http://127.0.0.1:" + std::to_string(port_);
   up.model = spec_.name;
+  up.api_key = key_;
   up.connect_timeout_seconds = 5;
   up.read_timeout_seconds = 3600;
   return up;

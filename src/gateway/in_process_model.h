@@ -27,9 +27,10 @@ class InProcessModel : public LocalModel {
   UpstreamSpec Upstream() const override;
 
  private:
-  InProcessModel(ModelSpec spec, std::unique_ptr<server::HttpServer> server, int port);
+  InProcessModel(ModelSpec spec, std::unique_ptr<server::HttpServer> server, int port, std::string key);
 
   ModelSpec spec_;
+  std::string key_;  // the loopback server's API key
   std::unique_ptr<server::HttpServer> server_;
   int port_ = 0;
   std::thread thread_;  // server_->Run()

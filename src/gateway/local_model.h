@@ -23,7 +23,11 @@ class LocalModel {
 };
 
 // Starts serving `model` (loading happens in WaitReady): a child `<local_binary> serve ...` when local_binary is
-// set, else in this process.
+// set, else in this process. Either way the loopback server requires a random API key that only the gateway
+// knows, so that other local processes cannot bypass its keys and limits.
 Result<std::unique_ptr<LocalModel>> StartLocalModel(const std::string& local_binary, const ModelSpec& model);
+
+// 128 random bits as hex, for the loopback servers' API keys.
+std::string RandomKey();
 
 }  // namespace ingot::gateway

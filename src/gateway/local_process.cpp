@@ -51,10 +51,19 @@ Result<std::unique_ptr<LocalProcess>> LocalProcess::Spawn(const std::string& bin
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The key goes through the environment, not the command line that every local user can read.
+  std::string key = RandomKey();
+  std::vector<std::string> env_strings = {"INGOT_API_KEY=" + key};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("INGOT_API_KEY=", 0) != 0) env_strings.emplace_back(*e);
+  }
+  std::vector<char*> env;
+  for (std::string& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), env.data());
   if (rc != 0) return Unavailable("cannot start '" + exe + "' for model '" + model.name + "'");
-  return std::unique_ptr<LocalProcess>(new LocalProcess(pid, port, model.name));
+  return std::unique_ptr<LocalProcess>(new LocalProcess(pid, port, model.name, std::move(key)));
 }
 
 LocalProcess::~LocalProcess() { Stop(); }
@@ -98,6 +107,7 @@ UpstreamSpec LocalProcess::Upstream() const {
   UpstreamSpec up;
   up.base_url = "http://127.0.0.1:" + std::to_string(port_);
   up.model = name_;
+  up.api_key = key_;
   up.connect_timeout_seconds = 5;
   up.read_timeout_seconds = 3600;
   return up;

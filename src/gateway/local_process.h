@@ -18,7 +18,7 @@ namespace ingot::gateway {
 class LocalProcess : public LocalModel {
  public:
   // Starts `<binary> serve <path> --host 127.0.0.1 --port <free port> --alias <name> [--ctx-size, --parallel,
-  // --threads]`. `binary` empty: this executable.
+  // --threads]` with a random INGOT_API_KEY. `binary` empty: this executable.
   static Result<std::unique_ptr<LocalProcess>> Spawn(const std::string& binary, const ModelSpec& model);
   ~LocalProcess() override;  // Stop()
   LocalProcess(const LocalProcess&) = delete;
@@ -32,10 +32,12 @@ class LocalProcess : public LocalModel {
   UpstreamSpec Upstream() const override;
 
  private:
-  LocalProcess(pid_t pid, int port, std::string name) : pid_(pid), port_(port), name_(std::move(name)) {}
+  LocalProcess(pid_t pid, int port, std::string name, std::string key)
+      : pid_(pid), port_(port), name_(std::move(name)), key_(std::move(key)) {}
   pid_t pid_ = -1;
   int port_ = 0;
   std::string name_;
+  std::string key_;  // INGOT_API_KEY of the child: only the gateway may call it
 };
 
 }  // namespace ingot::gateway
