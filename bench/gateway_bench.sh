@@ -28,7 +28,7 @@ while [ ! -s "$DIR/fake.port" ]; do sleep 0.05; done
 UPSTREAM=http://127.0.0.1:$(cat "$DIR/fake.port")
 cat > "$DIR/gateway.yaml" <<YAML
 listen: {host: 127.0.0.1, port: 0}
-http_threads: 600
+http_threads: 272
 models:
   bench: {upstream: {base_url: '$UPSTREAM'}}
 YAML

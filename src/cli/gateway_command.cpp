@@ -171,19 +171,28 @@ void RunBenchGateway(const BenchGatewayFlags& f) {
     std::fflush(stdout);
   }
   if (f.pid <= 0 || f.soak <= 0) return;
-  // The soak: a tenth to warm up (thread stacks, pools, allocator arenas), then the rest; RSS after each part.
-  int64_t warm = std::max<int64_t>(1, f.soak / 10);
-  Result<uint64_t> rss_before = bench::ResidentBytes(f.pid);
-  bench::TinyLoadResult first = Load(f.gateway_url, f.model, f.api_key, f.soak_concurrency, warm);
-  Result<uint64_t> rss_warm = bench::ResidentBytes(f.pid);
-  bench::TinyLoadResult rest = Load(f.gateway_url, f.model, f.api_key, f.soak_concurrency, f.soak - warm);
-  Result<uint64_t> rss_end = bench::ResidentBytes(f.pid);
-  if (!rss_before.ok() || !rss_warm.ok() || !rss_end.ok()) Fail(NotFound("the gateway process went away"));
-  std::printf("gateway RSS: %.1f MiB at start, %.1f MiB after the levels, %.1f MiB after %lld more requests, "
-              "%.1f MiB after %lld (%.0f req/s at concurrency %d, %lld errors)\n",
-              Mib(rss_start), Mib(*rss_before), Mib(*rss_warm), static_cast<long long>(warm), Mib(*rss_end),
-              static_cast<long long>(f.soak), static_cast<double>(first.ok + rest.ok) / (first.seconds + rest.seconds),
-              f.soak_concurrency, static_cast<long long>(first.errors + rest.errors));
+  // The soak, in tenths with the RSS after each: it rises while the HTTP threads first run (their stacks and
+  // caches) and must then stay flat.
+  Result<uint64_t> rss_levels = bench::ResidentBytes(f.pid);
+  if (!rss_levels.ok()) Fail(rss_levels.status());
+  std::printf("gateway RSS: %.1f MiB at start, %.1f MiB after the levels; soak of %lld requests at concurrency %d:",
+              Mib(rss_start), Mib(*rss_levels), static_cast<long long>(f.soak), f.soak_concurrency);
+  int64_t ok = 0, errors = 0;
+  double seconds = 0;
+  for (int part = 0; part < 10; ++part) {
+    int64_t n = f.soak * (part + 1) / 10 - f.soak * part / 10;
+    if (n == 0) continue;
+    bench::TinyLoadResult result = Load(f.gateway_url, f.model, f.api_key, f.soak_concurrency, n);
+    ok += result.ok;
+    errors += result.errors;
+    seconds += result.seconds;
+    Result<uint64_t> rss = bench::ResidentBytes(f.pid);
+    if (!rss.ok()) Fail(NotFound("the gateway process went away"));
+    std::printf(" %.1f", Mib(*rss));
+    std::fflush(stdout);
+  }
+  std::printf(" MiB (%.0f req/s, %lld errors)\n", seconds > 0 ? static_cast<double>(ok) / seconds : 0.0,
+              static_cast<long long>(errors));
 }
 
 }  // namespace
@@ -208,7 +217,7 @@ void AddBenchGatewayCommand(CLI::App* bench) {
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--gateway-pid", f->pid, "The gateway's process id, to read its resident memory");
   cmd->add_option("--soak", f->soak, "With --gateway-pid: requests through the gateway after the levels, "
-                                     "with RSS read after the first tenth and at the end")
+                                     "with its RSS read after each tenth")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--soak-concurrency", f->soak_concurrency, "Connections during the soak")->capture_default_str()
       ->check(CLI::Range(1, 4096));
