@@ -62,8 +62,8 @@ std::string Trim(std::string s) {
 void PrintBanner(const ServeSettings& s, const engine::ModelSummary& m, int port) {
   std::printf("ingot serve: %s (%s, %s, %s params)\n", m.name.c_str(), m.architecture.c_str(), m.quantization.c_str(),
               FormatCount(static_cast<double>(m.n_params)).c_str());
-  std::printf("  context %d tokens per request, KV cache %s reserved, %d parallel, %d threads\n", m.n_ctx,
-              FormatBytes(static_cast<double>(m.kv_bytes)).c_str(), s.parallel, m.threads);
+  std::printf("  context %d tokens per request, KV cache %s (%s) reserved, %d parallel, %d threads\n", m.n_ctx,
+              FormatBytes(static_cast<double>(m.kv_bytes)).c_str(), s.kv_type.c_str(), s.parallel, m.threads);
   std::printf("  listening on http://%s:%d (OpenAI API under /v1%s%s)\n", s.host.c_str(), port,
               s.api_key.empty() ? "" : ", API key required", s.metrics ? ", /metrics" : "");
   std::fflush(stdout);
