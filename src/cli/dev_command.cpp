@@ -51,8 +51,8 @@ Status Write(const MakeModelOptions& o, DType type, const std::string& path) {
   if (!shape) {
     const auto names = model::FamilyShapeNames(o.arch);
     if (model::NamedFamilyShape(o.arch, "tiny")) UnknownShape(o, names);
-    Fail(Unsupported("make-model writes --arch llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, "
-                     "gemma4 or phi3, not '" + o.arch + "'"));
+    Fail(Unsupported("make-model writes --arch llama, mistral, mixtral, mistral3, qwen2, qwen3, qwen3moe, gemma2, "
+                     "gemma3, gemma4 or phi3, not '" + o.arch + "'"));
   }
   model::RandomFamilyOptions ro{.shape = *shape, .type = type, .vocab_path = o.vocab, .seed = o.seed, .name = name};
   return model::WriteRandomFamily(ro, path);
@@ -89,7 +89,7 @@ void AddDevCommand(CLI::App& app) {
   auto o = std::make_shared<MakeModelOptions>();
   auto* cmd = dev->add_subcommand("make-model", "Write a random-weight GGUF model of a real shape");
   cmd->add_option("--arch", o->arch,
-                  "Architecture: llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, phi3")
+                  "Architecture: llama, mistral, mixtral, mistral3, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, phi3")
       ->capture_default_str();
   cmd->add_option("--shape", o->shape,
                   "Shape: llama tiny|134m|1b; gemma4 tiny|dense|moe|e2b; qwen3 tiny|0.6b; gemma3 tiny|1b; qwen3moe tiny|moe; "

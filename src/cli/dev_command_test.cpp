@@ -37,7 +37,7 @@ TEST(DevCommandTest, EveryArchitectureMakesInspectsAndRuns) {
     bool moe;
   };
   const Case cases[] = {{"llama", "tiny", "llama", false},     {"mistral", "tiny", "llama", false},
-                        {"mixtral", "tiny", "llama", true},    {"qwen2", "tiny", "qwen2", false},
+                        {"mixtral", "tiny", "llama", true},    {"mistral3", "tiny", "mistral3", false},    {"qwen2", "tiny", "qwen2", false},
                         {"qwen3", "tiny", "qwen3", false},     {"qwen3moe", "tiny", "qwen3moe", true},
                         {"gemma2", "tiny", "gemma2", false},   {"gemma3", "tiny", "gemma3", false},
                         {"phi3", "tiny", "phi3", false},       {"gemma4", "tiny", "gemma4", false}};

@@ -8,6 +8,7 @@
 namespace ingot::model {
 
 // "llama": Llama 2/3, Mistral-style GQA, TinyLlama, SmolLM, stories; Mixtral-style experts when present.
+// "mistral3": the llama graph with YaRN extras and the Llama 4 attention temperature.
 Result<std::unique_ptr<Model>> LoadLlama(std::shared_ptr<const gguf::File> file, ThreadPool& pool);
 // "qwen2" (QKV bias), "qwen3" (Q/K norm), "qwen3moe" (Q/K norm, routed experts).
 Result<std::unique_ptr<Model>> LoadQwen(std::shared_ptr<const gguf::File> file, ThreadPool& pool);

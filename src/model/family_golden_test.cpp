@@ -97,6 +97,17 @@ TEST(FamilyGoldenTest, Qwen3Yarn) {
   CheckFamily("qwen3-yarn-f32", s, 16, kF32);
 }
 
+// Mistral 3: YaRN with beta fast/slow and the log multiplier from metadata, and the attention temperature, whose
+// steps at multiples of the original context (32) the prompts and the long entry pass.
+TEST(FamilyGoldenTest, Mistral3YarnTemperature) {
+  FamilyShape s = Small("mistral3");
+  s.n_ctx = 128;
+  s.rope_scaling = {.type = "yarn", .factor = 4.0f, .n_ctx_orig = 32, .attn_factor = 0.0f, .yarn_beta_fast = 16.0f,
+                    .yarn_beta_slow = 2.0f, .yarn_log_mul = 0.5f};
+  s.attn_temp_scale = 0.5f;
+  CheckFamily("mistral3-f32", s, 19, kF32);
+}
+
 TEST(FamilyGoldenTest, Gemma3LinearScaling) {
   FamilyShape s = Small("gemma3");
   s.n_layer = 4;

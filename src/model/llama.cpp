@@ -1,5 +1,7 @@
 // Llama: RMSNorm → attention with adjacent-pair RoPE and GQA → residual → RMSNorm → SwiGLU FFN → residual.
 // Mixtral-style files (llama.expert_count > 0) route each token to the top-k of their 3-D expert FFNs instead.
+// "mistral3" (Ministral 3, Mistral Small 3.x) is the same graph with YaRN's beta and log multiplier from metadata
+// and Llama 4's attention temperature: q scaled by 1 + β·ln(⌊pos / original context⌋ + 1).
 // Weights are views into the GGUF mapping; per-forward buffers are reused across calls (no per-token allocation).
 #include <cmath>
 
@@ -26,10 +28,12 @@ struct LlamaLayer {
 
 class Llama final : public DecoderModel {
  public:
-  using DecoderModel::DecoderModel;
+  Llama(std::shared_ptr<const gguf::File> file, ThreadPool& pool, std::string arch)
+      : DecoderModel(std::move(file), pool), arch_(std::move(arch)) {}
 
   Status Bind() {
-    MetaReader m(*file_, "llama");
+    MetaReader m(*file_, arch_);
+    attn_temp_scale_ = m.Float("attention.temperature_scale", 0.0f);
     ExpertFfn shape;
     shape.n_expert = int32_t(m.Int("expert_count", 0));
     shape.n_used = int32_t(m.Int("expert_used_count", 0));
@@ -37,7 +41,12 @@ class Llama final : public DecoderModel {
     const bool moe = shape.n_expert > 0;
     if (moe) m.RequirePositive("expert_used_count", shape.n_used, shape.n_expert);
     INGOT_RETURN_IF_ERROR(m.status());
-    INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, "llama"));
+    INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, arch_));
+    if (arch_ == "mistral3") {
+      INGOT_ASSIGN_OR_RETURN(cfg_.rope_scaling, ReadRopeScaling(*file_, arch_, cfg_.n_ctx_train, true));
+    } else {
+      attn_temp_scale_ = 0.0f;  // read by llama.cpp for mistral3 only
+    }
     const BaseConfig& c = cfg_;
     WeightBinder b(*file_);
     tok_embd_ = b.Matrix("token_embd.weight", c.n_vocab, c.n_embd);
@@ -76,7 +85,7 @@ class Llama final : public DecoderModel {
     if (!rope_freqs_.empty()) {
       for (LlamaLayer& l : layers_) l.attn.rope.freq_factors = rope_freqs_.data();
     }
-    FillInfo("llama", c, b);
+    FillInfo(arch_, c, b);
     for (const LlamaLayer& l : layers_) {
       info_.kv.layers.push_back({l.attn.n_head_kv, c.head_dim, c.head_dim});
       if (moe) {
@@ -107,6 +116,7 @@ class Llama final : public DecoderModel {
       Linear(l.wk, h, T, k);
       Linear(l.wv, h, T, v);
       RopeAndStore(batch, kv, l.attn, q, k, v);
+      if (attn_temp_scale_ != 0.0f) ScaleQueriesByPosition(batch, q, l.wq.rows);
       Attend(batch, kv, l.attn, q, attn);
       Linear(l.wo, attn, T, h);
       ops::Add(x_.data(), h, T * E);
@@ -116,6 +126,18 @@ class Llama final : public DecoderModel {
     return Status::Ok();
   }
 
+  // Llama 4 attention temperature (mistral3): q of a token at pos ×= 1 + β·ln(⌊pos / n_ctx_orig⌋ + 1).
+  void ScaleQueriesByPosition(const Batch& batch, float* q, size_t q_dim) const {
+    const float floor_scale = float(cfg_.rope_scaling.n_ctx_orig);
+    for (size_t t = 0; t < batch.tokens.size(); ++t) {
+      const float pos = float(batch.tokens[t].pos);
+      const float s = float(std::log(std::floor(pos / floor_scale) + 1.0) * attn_temp_scale_ + 1.0);
+      ops::Scale(q + t * q_dim, q_dim, s);
+    }
+  }
+
+  std::string arch_;
+  float attn_temp_scale_ = 0.0f;   // attention.temperature_scale (β), 0: off
   BaseConfig cfg_;
   ops::TensorView tok_embd_;       // [n_vocab, n_embd]
   std::vector<float> rope_freqs_;  // [n_rot / 2] or empty
@@ -129,7 +151,8 @@ class Llama final : public DecoderModel {
 }  // namespace
 
 Result<std::unique_ptr<Model>> LoadLlama(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
-  auto model = std::make_unique<Llama>(std::move(file), pool);
+  INGOT_ASSIGN_OR_RETURN(auto arch, file->GetString("general.architecture"));
+  auto model = std::make_unique<Llama>(std::move(file), pool, arch.value_or("llama"));
   INGOT_RETURN_IF_ERROR(model->Bind());
   return std::unique_ptr<Model>(std::move(model));
 }

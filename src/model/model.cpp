@@ -6,13 +6,13 @@
 namespace ingot::model {
 
 std::vector<std::string> SupportedArchitectures() {
-  return {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "gemma4", "phi3"};
+  return {"llama", "mistral3", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "gemma4", "phi3"};
 }
 
 Result<std::unique_ptr<Model>> LoadModel(std::shared_ptr<const gguf::File> file, ThreadPool& pool) {
   INGOT_ASSIGN_OR_RETURN(auto arch, file->GetString("general.architecture"));
   if (!arch) return Corrupt(file->path() + ": missing metadata key 'general.architecture'");
-  if (*arch == "llama") return LoadLlama(std::move(file), pool);
+  if (*arch == "llama" || *arch == "mistral3") return LoadLlama(std::move(file), pool);
   if (*arch == "qwen2" || *arch == "qwen3" || *arch == "qwen3moe") return LoadQwen(std::move(file), pool);
   if (*arch == "gemma2" || *arch == "gemma3") return LoadGemma(std::move(file), pool);
   if (*arch == "gemma4") return LoadGemma4(std::move(file), pool);

@@ -1,5 +1,5 @@
-// WriteRandomFamily: random-weight GGUFs of the llama, qwen2/3, qwen3moe, gemma2/3 and phi3 architectures with the
-// metadata keys and tensor names llama.cpp reads (src/llama-arch.cpp, src/models/<arch>.cpp).
+// WriteRandomFamily: random-weight GGUFs of the llama, mistral3, qwen2/3, qwen3moe, gemma2/3 and phi3 architectures
+// with the metadata keys and tensor names llama.cpp reads (src/llama-arch.cpp, src/models/<arch>.cpp).
 #include <algorithm>
 #include <iterator>
 
@@ -15,7 +15,7 @@ namespace {
 bool IsGemma(const std::string& arch) { return arch == "gemma2" || arch == "gemma3"; }
 
 bool IsWritable(const std::string& arch) {
-  static const char* kArchs[] = {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"};
+  static const char* kArchs[] = {"llama", "mistral3", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"};
   return std::find(std::begin(kArchs), std::end(kArchs), arch) != std::end(kArchs);
 }
 
@@ -27,7 +27,7 @@ Status CheckShape(const FamilyShape& s) {
   if (s.n_layer <= 0 || s.n_embd <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head % s.n_head_kv != 0 ||
       s.head_dim <= 0 || s.head_dim % 2 != 0 || s.n_ff <= 0 || s.n_ctx <= 0 || s.window < 0 || s.swa_period < 0 ||
       s.n_expert < 0 || (moe && (s.n_used <= 0 || s.n_used > s.n_expert)) ||
-      (s.arch == "qwen3moe" && (!moe || s.n_ff_expert <= 0)) || (moe && s.arch != "llama" && s.arch != "qwen3moe")) {
+      (s.arch == "qwen3moe" && (!moe || s.n_ff_expert <= 0)) || (moe && s.arch != "llama" && s.arch != "mistral3" && s.arch != "qwen3moe")) {
     return InvalidArgument("inconsistent " + s.arch + " shape");
   }
   if (s.arch == "phi3" && s.head_dim * s.n_head != s.n_embd) {
@@ -75,6 +75,10 @@ void WriteMetadata(const FamilyShape& s, gguf::Writer& w) {
   if (r.factor > 0.0f) w.SetF32(a + "rope.scaling.factor", r.factor);
   if (r.n_ctx_orig > 0) w.SetU32(a + "rope.scaling.original_context_length", uint32_t(r.n_ctx_orig));
   if (r.attn_factor > 0.0f) w.SetF32(a + "rope.scaling.attn_factor", r.attn_factor);
+  if (r.yarn_beta_fast > 0.0f) w.SetF32(a + "rope.scaling.yarn_beta_fast", r.yarn_beta_fast);
+  if (r.yarn_beta_slow > 0.0f) w.SetF32(a + "rope.scaling.yarn_beta_slow", r.yarn_beta_slow);
+  if (r.yarn_log_mul > 0.0f) w.SetF32(a + "rope.scaling.yarn_log_multiplier", r.yarn_log_mul);
+  if (s.attn_temp_scale > 0.0f) w.SetF32(a + "attention.temperature_scale", s.attn_temp_scale);
   w.SetU32("general.file_type", 0);
 }
 
@@ -137,6 +141,11 @@ std::optional<FamilyShape> NamedFamilyShape(const std::string& arch, const std::
       if (arch == "qwen3moe") s.n_expert = 8, s.n_used = 2, s.n_ff_expert = 64;
       if (IsGemma(arch)) s.n_layer = 4, s.window = 32, s.swa_period = arch == "gemma2" ? 2 : 4;
       if (arch == "gemma3") s.rope_base = 1000000.0f;
+      if (arch == "mistral3") {  // Ministral-3-like: YaRN with its extras and the attention temperature
+        s.rope_scaling = {.type = "yarn", .factor = 4.0f, .n_ctx_orig = 1024, .attn_factor = 0.0f,
+                          .yarn_beta_fast = 32.0f, .yarn_beta_slow = 1.0f, .yarn_log_mul = 1.0f};
+        s.attn_temp_scale = 0.1f;
+      }
       return s;
     }
     if (name == "0.6b" && arch == "qwen3") {  // Qwen3-0.6B

@@ -83,11 +83,15 @@ struct RopeScalingSpec {
   float factor = 0.0f;      // rope.scaling.factor (linear, yarn)
   int32_t n_ctx_orig = 0;   // rope.scaling.original_context_length (0: not written)
   float attn_factor = 0.0f; // rope.scaling.attn_factor (0: not written)
+  float yarn_beta_fast = 0.0f;  // rope.scaling.yarn_beta_fast, _slow, yarn_log_multiplier (0: not written)
+  float yarn_beta_slow = 0.0f;
+  float yarn_log_mul = 0.0f;
 };
 
 // A small model of one of the other llama.cpp architectures: "llama" (Mistral-style GQA with its own head dim;
-// Mixtral with n_expert > 0), "qwen2" (QKV bias), "qwen3" (Q/K norm), "qwen3moe", "gemma2" (soft-caps,
-// alternating sliding layers), "gemma3" (sliding pattern, Q/K norm) and "phi3" (fused QKV and gate/up).
+// Mixtral with n_expert > 0), "mistral3" (llama tensors; attention temperature), "qwen2" (QKV bias), "qwen3"
+// (Q/K norm), "qwen3moe", "gemma2" (soft-caps, alternating sliding layers), "gemma3" (sliding pattern, Q/K norm)
+// and "phi3" (fused QKV and gate/up).
 struct FamilyShape {
   std::string arch = "qwen2";
   int32_t n_layer = 2;
@@ -104,6 +108,7 @@ struct FamilyShape {
   int32_t n_ctx = 4096;
   float rope_base = 10000.0f;
   RopeScalingSpec rope_scaling;
+  float attn_temp_scale = 0.0f;  // mistral3: attention.temperature_scale (0: not written)
 };
 
 // Named shapes for `ingot dev make-model --arch A --shape S`: "tiny" for every architecture above (and the

@@ -1,5 +1,6 @@
 // RoPE scaling from GGUF metadata (<arch>.rope.scaling.*) as llama.cpp reads it: none, linear, YaRN (factor,
-// original context, attn_factor; beta fast/slow at llama.cpp's defaults), and LongRoPE's magnitude factor.
+// original context, attn_factor; beta fast/slow and the log multiplier only for the architectures whose llama.cpp
+// loader reads them, else its defaults), and LongRoPE's magnitude factor.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,14 @@ struct RopeScaling {
   float attn_factor = 1.0f;  // magnitude of cos/sin before the op's YaRN factor: rope.scaling.attn_factor, and for
                              // YaRN mscale(factor) / (1 + 0.1 ln factor) as llama.cpp's context computes it
   int32_t n_ctx_orig = 0;    // rope.scaling.original_context_length, else the training context
+  float beta_fast = 32.0f;   // YaRN correction range
+  float beta_slow = 1.0f;
 };
 
 // Reads the scaling of `arch` (type defaults to linear, as in llama.cpp); unknown types are Unsupported.
-Result<RopeScaling> ReadRopeScaling(const gguf::File& file, const std::string& arch, int32_t n_ctx_train);
+// yarn_extras: also read rope.scaling.yarn_beta_fast / yarn_beta_slow / yarn_log_multiplier (mistral3).
+Result<RopeScaling> ReadRopeScaling(const gguf::File& file, const std::string& arch, int32_t n_ctx_train,
+                                    bool yarn_extras = false);
 
 // The RoPE of a layer: layout, rotated dims and base with this scaling (unscaled: freq_scale 1, as Gemma's
 // sliding layers; YaRN's ramp and magnitude still apply as in llama.cpp).
