@@ -89,11 +89,12 @@ void AddDevCommand(CLI::App& app) {
   auto o = std::make_shared<MakeModelOptions>();
   auto* cmd = dev->add_subcommand("make-model", "Write a random-weight GGUF model of a real shape");
   cmd->add_option("--arch", o->arch,
-                  "Architecture: llama, mistral, mixtral, mistral3, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, phi3")
+                  "Architecture: llama, mistral, mixtral, mistral3, qwen2, qwen3, qwen3moe, gemma2, gemma3, gemma4, "
+                  "phi3")
       ->capture_default_str();
   cmd->add_option("--shape", o->shape,
-                  "Shape: llama tiny|134m|1b; gemma4 tiny|dense|moe|e2b; qwen3 tiny|0.6b; gemma3 tiny|1b; qwen3moe tiny|moe; "
-                  "others tiny")
+                  "Shape: llama tiny|134m|1b; gemma4 tiny|dense|moe|e2b; qwen3 tiny|0.6b; gemma3 tiny|1b; "
+                  "qwen3moe tiny|moe; others tiny")
       ->capture_default_str();
   cmd->add_option("--vocab", o->vocab, "GGUF file whose tokenizer to copy (default: a built-in byte vocabulary)");
   cmd->add_option("--type", o->type,

@@ -36,11 +36,11 @@ TEST(DevCommandTest, EveryArchitectureMakesInspectsAndRuns) {
     const char* gguf_arch;
     bool moe;
   };
-  const Case cases[] = {{"llama", "tiny", "llama", false},     {"mistral", "tiny", "llama", false},
-                        {"mixtral", "tiny", "llama", true},    {"mistral3", "tiny", "mistral3", false},    {"qwen2", "tiny", "qwen2", false},
-                        {"qwen3", "tiny", "qwen3", false},     {"qwen3moe", "tiny", "qwen3moe", true},
-                        {"gemma2", "tiny", "gemma2", false},   {"gemma3", "tiny", "gemma3", false},
-                        {"phi3", "tiny", "phi3", false},       {"gemma4", "tiny", "gemma4", false}};
+  const Case cases[] = {
+      {"llama", "tiny", "llama", false},   {"mistral", "tiny", "llama", false},   {"mixtral", "tiny", "llama", true},
+      {"mistral3", "tiny", "mistral3", false}, {"qwen2", "tiny", "qwen2", false}, {"qwen3", "tiny", "qwen3", false},
+      {"qwen3moe", "tiny", "qwen3moe", true}, {"gemma2", "tiny", "gemma2", false}, {"gemma3", "tiny", "gemma3", false},
+      {"phi3", "tiny", "phi3", false},     {"gemma4", "tiny", "gemma4", false}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.arch);
     const std::string path = std::string(INGOT_TEST_TMP) + "/dev-" + c.arch + ".gguf";

@@ -27,7 +27,8 @@ Status CheckShape(const FamilyShape& s) {
   if (s.n_layer <= 0 || s.n_embd <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head % s.n_head_kv != 0 ||
       s.head_dim <= 0 || s.head_dim % 2 != 0 || s.n_ff <= 0 || s.n_ctx <= 0 || s.window < 0 || s.swa_period < 0 ||
       s.n_expert < 0 || (moe && (s.n_used <= 0 || s.n_used > s.n_expert)) ||
-      (s.arch == "qwen3moe" && (!moe || s.n_ff_expert <= 0)) || (moe && s.arch != "llama" && s.arch != "mistral3" && s.arch != "qwen3moe")) {
+      (s.arch == "qwen3moe" && (!moe || s.n_ff_expert <= 0)) ||
+      (moe && s.arch != "llama" && s.arch != "mistral3" && s.arch != "qwen3moe")) {
     return InvalidArgument("inconsistent " + s.arch + " shape");
   }
   if (s.arch == "phi3" && s.head_dim * s.n_head != s.n_embd) {

@@ -40,7 +40,8 @@ std::string TmpPath(const std::string& stem) {
 
 TEST(RandomModelTest, EveryFamilyTinyShapeLoadsAndRuns) {
   ThreadPool pool(2);
-  for (const char* arch : {"llama", "mistral", "mixtral", "mistral3", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"}) {
+  for (const char* arch :
+       {"llama", "mistral", "mixtral", "mistral3", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"}) {
     SCOPED_TRACE(arch);
     auto shape = NamedFamilyShape(arch, "tiny");
     ASSERT_TRUE(shape.has_value());
