@@ -54,23 +54,14 @@ void ConvertQuery(const float* qh, const PagedKv& kv, float* rounded, void* q8) 
   }
 }
 
-}  // namespace
-
-size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads) {
-  size_t n = size_t(n_heads) * (size_t(kv.block_size) + QueryFloats(kv));
-  if (kv.type == DType::kQ8_0) n += size_t(kv.block_size) * size_t(kv.head_dim_v);
-  return n;
-}
-
-namespace {
-
 // rows [count][dim] = the Q8_0 rows at src (`stride` bytes apart), dequantized.
 void DequantizeQ8_0Rows(const uint8_t* src, size_t stride, size_t count, int32_t dim, float* rows) {
   for (size_t i = 0; i < count; ++i) {
     const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(src + i * stride);
     float* dst = rows + i * size_t(dim);
     for (int32_t b = 0; b < dim / quant::kQK; ++b) {
-      // A local copy of the quants: int8 stores could alias dst, which keeps the compiler from vectorizing.
+      // A local copy of the quants: stores through dst may alias int8 data, which would keep the compiler from
+      // vectorizing the loop.
       int8_t qs[quant::kQK];
       std::memcpy(qs, blocks[b].qs, sizeof(qs));
       const float d = F16ToF32(blocks[b].d);
@@ -80,6 +71,12 @@ void DequantizeQ8_0Rows(const uint8_t* src, size_t stride, size_t count, int32_t
 }
 
 }  // namespace
+
+size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads) {
+  size_t n = size_t(n_heads) * (size_t(kv.block_size) + QueryFloats(kv));
+  if (kv.type == DType::kQ8_0) n += size_t(kv.block_size) * size_t(kv.head_dim_v);
+  return n;
+}
 
 void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
                     const AttentionParams& p, float* scratch, float* out) {

@@ -18,12 +18,10 @@ struct PagedKv {
   const uint8_t* v = nullptr;      // block 0 of this layer's V pool
   int32_t block_size = 0;          // tokens per block
   int32_t n_kv_head = 0;
-  int32_t head_dim_k = 0;          // at most kMaxHeadDim; a multiple of 32 for Q8_0
+  int32_t head_dim_k = 0;          // a multiple of 32 for Q8_0 (and head_dim_v)
   int32_t head_dim_v = 0;
   const int32_t* block_table = nullptr;
 };
-
-constexpr int32_t kMaxHeadDim = 1024;
 
 struct AttentionParams {
   int32_t n_head = 0;              // query heads; query head h reads KV head h / (n_head / n_kv_head)
