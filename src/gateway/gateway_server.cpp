@@ -113,8 +113,15 @@ void GatewayState::CancelAll() {
   }
 }
 
+bool GatewayState::SleepUnlessStopping(double seconds) {
+  std::unique_lock<std::mutex> lock(probe_mu);
+  auto wait = std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+  return !probe_cv.wait_for(lock, wait, [this] { return stopping; });
+}
+
 void GatewayState::ProbeLoop() {
-  for (;;) {
+  constexpr double kIdleCheck = 0.25;  // how soon a health_interval set by a reload takes effect
+  while (true) {
     double interval = 0;
     std::vector<std::pair<std::string, UpstreamSpec>> upstreams;
     {
@@ -124,22 +131,25 @@ void GatewayState::ProbeLoop() {
         if (spec.upstream) upstreams.emplace_back(name, *spec.upstream);
       }
     }
-    auto wait = std::chrono::milliseconds(interval > 0 ? static_cast<int64_t>(std::min(interval, 1.0) * 1000) : 250);
-    {
-      std::unique_lock<std::mutex> lock(probe_mu);
-      if (probe_cv.wait_for(lock, wait, [this] { return stopping; })) return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      router.Tick(Now());
-      SettleLoads();
-    }
+    if (!SleepUnlessStopping(interval > 0 ? interval : kIdleCheck)) return;
     if (interval <= 0) continue;
     for (const auto& [name, upstream] : upstreams) {
       bool healthy = ProbeUpstream(upstream, name);
       std::lock_guard<std::mutex> lock(mu);
       router.OnProbe(name, healthy, Now());
     }
+  }
+}
+
+void GatewayState::MaintenanceLoop() {
+  constexpr double kPeriod = 0.25;
+  while (SleepUnlessStopping(kPeriod)) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      router.Tick(Now());
+      SettleLoads();
+    }
+    clients.CancelDeparted(Now());
   }
 }
 
@@ -323,6 +333,7 @@ Result<int> GatewayServer::Bind() {
 void GatewayServer::Run() {
   state_->run_phase = 1;
   std::thread prober([this] { state_->ProbeLoop(); });
+  std::thread maintenance([this] { state_->MaintenanceLoop(); });
   if (!state_->stop_requested) state_->http.listen_after_bind();
   {
     std::lock_guard<std::mutex> lock(state_->probe_mu);
@@ -330,6 +341,7 @@ void GatewayServer::Run() {
   }
   state_->probe_cv.notify_all();
   prober.join();
+  maintenance.join();
   state_->ShutdownLocals();
   state_->run_phase = 2;
 }

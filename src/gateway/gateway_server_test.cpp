@@ -250,6 +250,30 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstream) {
   EXPECT_EQ(a_.completed_streams(), 0);
 }
 
+TEST_F(GatewayTest, ANonStreamingClientThatLeavesCancelsItsUpstreamCall) {
+  StartGateway(Yaml());
+  a_.SetBehaviour(Behave("a", 0, 2.0));  // 2 s before the status line
+  auto start = std::chrono::steady_clock::now();
+  {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(0, 300000);  // gives up after 0.3 s and closes its connection
+    EXPECT_FALSE(client.Post("/v1/chat/completions", Chat("a").dump(), "application/json"));
+  }
+  // The gateway notices within its grace time plus a maintenance period and frees a's only slot, well before the
+  // upstream would have answered.
+  int in_flight = 1;
+  while (in_flight != 0 && std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1900)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    httplib::Client client("127.0.0.1", port_);
+    nlohmann::json list = nlohmann::json::parse(client.Get("/v1/models")->body);
+    for (const auto& m : list["data"]) {
+      if (m["id"] == "a") in_flight = m["targets"][0]["in_flight"];
+    }
+  }
+  EXPECT_EQ(in_flight, 0);
+  EXPECT_TRUE(b_.requests().empty());  // no fallback for a client that left
+}
+
 TEST_F(GatewayTest, FullQueueFallsBackThenAnswers429) {
   StartGateway(Yaml("  only-a: {targets: [a]}\n"));
   a_.SetBehaviour(Behave("a", 0, 0.5));

@@ -11,6 +11,7 @@
 #include <thread>
 #include <mutex>
 
+#include "gateway/departed_clients.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/listen_backlog.h"
 #include "gateway/local_model.h"
@@ -72,6 +73,11 @@ struct GatewayState {
   std::atomic<bool> stop_requested{false};
   // The active health prober (runs while the server runs; wakes every health_interval).
   void ProbeLoop();
+  // Idle TTL unloads and clients that left (runs while the server runs, every 250 ms).
+  void MaintenanceLoop();
+  // False when Stop() came first.
+  bool SleepUnlessStopping(double seconds);
+  DepartedClients clients;
   std::mutex probe_mu;
   std::condition_variable probe_cv;
   bool stopping = false;  // guarded by probe_mu

@@ -13,6 +13,8 @@
 namespace ingot::gateway {
 namespace {
 
+constexpr int kClientClosed = 499;  // logged and counted for requests whose client went away (nginx's code)
+
 std::string BearerToken(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
@@ -255,9 +257,18 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     if (stream) {
       call->Start();
     } else {
+      uint64_t watch = state.clients.Add(req, call, state.Now());
       call->RunHere();
+      state.clients.Remove(watch);
     }
     int status = call->WaitForHeaders();
+    if (call->cancelled()) {  // the client left (or the gateway stops): no fallback, and not the target's fault
+      record->id = id;
+      record->target = target;
+      record->status = kClientClosed;
+      record->Finish();
+      return;
+    }
     // A local model's server failing is the model's error; a remote one's is the upstream's.
     const char* error_type = spec.local ? "model_error" : "upstream_error";
     if (status == 0 || status >= 500 || status == 429) {

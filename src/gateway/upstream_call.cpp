@@ -130,6 +130,11 @@ std::string UpstreamCall::content_type() const {
   return content_type_;
 }
 
+bool UpstreamCall::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
 std::string UpstreamCall::error() const {
   std::lock_guard<std::mutex> lock(mu_);
   return error_;

@@ -49,6 +49,7 @@ class UpstreamCall {
 
   std::string content_type() const;
   std::string error() const;  // empty when the call completed
+  bool cancelled() const;     // Cancel() was called
 
  private:
   void Run();
