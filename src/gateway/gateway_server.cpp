@@ -42,7 +42,12 @@ void GatewayState::SettleLoads() {
     if (it == locals.end()) continue;
     LogInfo("gateway: unloading " + model);
     pool.Drop(it->second->Upstream());
-    workers.emplace_back([process = std::move(it->second)]() mutable { process.reset(); });
+    workers.emplace_back([this, model, process = std::move(it->second)]() mutable {
+      auto start = std::chrono::steady_clock::now();
+      process.reset();
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics.Observe("ingot_gateway_unload_seconds", model, seconds);
+    });
     locals.erase(it);
   }
   for (const std::string& model : loads) {
