@@ -53,6 +53,7 @@ struct KernelTable {
   PackedGemmFn packed_gemm[kNumTypeIds] = {};  // indexed by weight type; null: no packed path
   PackGroupsFn pack_groups[kNumTypeIds] = {};
   GroupBytesFn group_bytes[kNumTypeIds] = {};
+  size_t packed_min_acts[kNumTypeIds] = {};    // fewest tokens for which the packed path pays
 };
 
 // The table of ActiveIsa() (defined in kernels.cpp).

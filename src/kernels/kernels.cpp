@@ -129,19 +129,14 @@ void QuantizeActivationRow(DType weight, const float* x, void* dst, size_t k) {
   convert(x, static_cast<uint8_t*>(dst), k);
 }
 
-namespace {
-// Fewest tokens for the packed path: below this, most of a 16-token group's lanes would be padding and the
-// per-call row decoding is not amortised (measured with kernels_bench Gemm/m:N).
-constexpr size_t kPackedMinActs = 8;
-}  // namespace
-
 size_t PackedGroups(size_t m) { return (m + kPackLanes - 1) / kPackLanes; }
 
 size_t PackedActivationBytes(DType weight, size_t k, size_t m) {
   const auto id = static_cast<size_t>(weight);
-  if (m < kPackedMinActs || id >= kNumTypeIds) return 0;
+  if (id >= kNumTypeIds) return 0;
   const KernelTable& t = ActiveTable();
-  if (t.packed_gemm[id] == nullptr) return 0;
+  // Below the minimum, most of a 16-token group's lanes would be padding and decoding the rows would not pay.
+  if (t.packed_gemm[id] == nullptr || m < t.packed_min_acts[id]) return 0;
   return PackedGroups(m) * t.group_bytes[id](k);
 }
 

@@ -94,8 +94,9 @@ struct Q6KFormat {
 };
 
 // Sizes of the packed forms for k elements. A packed activation group: codes [k/4][16 lanes][4], then the
-// activation scales [k / scale block][16] and code sums [k/G][16] as floats. A decoded weight row: codes [k],
-// then per sub-block scale, min (floats) and -128 * sum(codes) (int32).
+// activation scales [k / scale block][16] and code sums [k/G][16] as floats. A decoded tile of kTileRows
+// weight rows, per sub-block: codes [kTileRows][G], then scale, min (floats) and -128 * sum(codes) (int32),
+// kTileRows each; so the kernel addresses everything from one pointer with constant offsets.
 template <typename F>
 constexpr size_t ActScaleBlock() {
   return F::kActQ8K ? quant::kQK_K : quant::kQK;
@@ -105,8 +106,8 @@ size_t GroupBytes(size_t k) {
   return k * kLanes + (k / ActScaleBlock<F>() + k / F::kG) * kLanes * sizeof(float);
 }
 template <typename F>
-size_t DecodedRowBytes(size_t k) {
-  return k + 3 * (k / F::kG) * sizeof(float);
+constexpr size_t SubBlockBytes() {
+  return kTileRows * (F::kG + 3 * sizeof(float));
 }
 
 // Packs tokens [t0, t0 + n) (n <= 16) of m converted activation rows into one group; missing lanes get zeros.
@@ -159,29 +160,32 @@ void PackGroup(size_t k, const uint8_t* act, size_t act_stride, size_t n, uint8_
   }
 }
 
-// Decodes kTileRows weight rows (rows past n_rows are zero) into the layout of DecodedRowBytes.
+// Decodes kTileRows weight rows (rows past n_rows are zero) into the tile layout above.
 template <typename F>
-void DecodeRows(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, uint8_t* out) {
-  const size_t n_sub = k / F::kG, row_bytes = DecodedRowBytes<F>(k);
-  for (size_t r = 0; r < kTileRows; ++r) {
-    uint8_t* dst = out + r * row_bytes;
-    auto* codes = reinterpret_cast<int8_t*>(dst);
-    auto* scale = reinterpret_cast<float*>(dst + k);
-    float* min = scale + n_sub;
-    auto* corr = reinterpret_cast<int32_t*>(min + n_sub);
-    if (r >= n_rows) {
-      __builtin_memset(dst, 0, row_bytes);
-      continue;
-    }
-    constexpr size_t kSubs = F::kBlock / F::kG;
-    for (size_t b = 0; b < k / F::kBlock; ++b) {
-      F::Decode(w + r * w_stride + b * F::kBlockBytes, codes + b * F::kBlock, scale + b * kSubs, min + b * kSubs);
-    }
-    for (size_t s = 0; s < n_sub; ++s) {
-      const auto* c = reinterpret_cast<const uint8_t*>(codes) + F::kG * s;
-      const __m256i bytes = F::kG == 32 ? Load256(c) : _mm256_zextsi128_si256(Load128(c));
-      const __m512i wide = _mm512_cvtepi8_epi16(bytes);
-      corr[s] = -128 * _mm512_reduce_add_epi32(_mm512_madd_epi16(wide, _mm512_set1_epi16(1)));
+void DecodeTile(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, uint8_t* tile) {
+  constexpr size_t kSubs = F::kBlock / F::kG, kSub = SubBlockBytes<F>();
+  constexpr size_t kScales = kTileRows * F::kG;  // offset of the scales within a sub-block
+  alignas(64) int8_t codes[F::kBlock];
+  float scale[kSubs], min[kSubs] = {};
+  for (size_t b = 0; b < k / F::kBlock; ++b) {
+    for (size_t r = 0; r < kTileRows; ++r) {
+      if (r < n_rows) {
+        F::Decode(w + r * w_stride + b * F::kBlockBytes, codes, scale, min);
+      } else {
+        __builtin_memset(codes, 0, sizeof(codes));
+        for (size_t s = 0; s < kSubs; ++s) scale[s] = min[s] = 0;
+      }
+      for (size_t s = 0; s < kSubs; ++s) {
+        uint8_t* sub = tile + (b * kSubs + s) * kSub;
+        __builtin_memcpy(sub + r * F::kG, codes + s * F::kG, F::kG);
+        const auto* c = reinterpret_cast<const uint8_t*>(codes) + F::kG * s;
+        const __m256i bytes = F::kG == 32 ? Load256(c) : _mm256_zextsi128_si256(Load128(c));
+        const __m512i wide = _mm512_cvtepi8_epi16(bytes);
+        const int32_t corr = -128 * _mm512_reduce_add_epi32(_mm512_madd_epi16(wide, _mm512_set1_epi16(1)));
+        __builtin_memcpy(sub + kScales + 4 * r, &scale[s], 4);
+        __builtin_memcpy(sub + kScales + 4 * (kTileRows + r), &min[s], 4);
+        __builtin_memcpy(sub + kScales + 4 * (2 * kTileRows + r), &corr, 4);
+      }
     }
   }
 }
@@ -192,46 +196,41 @@ int32_t LoadI32(const uint8_t* p) {
   return v;
 }
 
-// y[lane * ys + r] for the kTileRows decoded rows (n_rows valid) and one packed group (n_tok valid lanes).
-// Per sub-block: integer dot products (starting from the +128 correction), then the float scale and min terms
+// y[lane * ys + r] for a decoded tile (n_rows valid) and one packed group (n_tok valid lanes). Per
+// sub-block: integer dot products (starting from the +128 correction), then the float scale and min terms
 // into a partial sum per activation scale block, which is scaled by the activation scale.
 template <typename F>
-void TileGroup(size_t k, const uint8_t* rows, const uint8_t* group, size_t n_rows, size_t n_tok, float* y,
+void TileGroup(size_t k, const uint8_t* tile, const uint8_t* group, size_t n_rows, size_t n_tok, float* y,
                size_t ys) {
-  constexpr size_t R = kTileRows;
+  constexpr size_t R = kTileRows, kSub = SubBlockBytes<F>(), kScales = R * F::kG;
   constexpr size_t kSubsPerScale = ActScaleBlock<F>() / F::kG;
-  const size_t n_sub = k / F::kG, row_bytes = DecodedRowBytes<F>(k);
+  const size_t n_sub = k / F::kG;
   const auto* act_scales = reinterpret_cast<const float*>(group + k * kLanes);
   const float* act_sums = act_scales + (k / ActScaleBlock<F>()) * kLanes;
-  const uint8_t* codes[R];
-  const float* scale[R];
-  const int32_t* corr[R];
-  for (size_t r = 0; r < R; ++r) {
-    codes[r] = rows + r * row_bytes;
-    scale[r] = reinterpret_cast<const float*>(codes[r] + k);
-    corr[r] = reinterpret_cast<const int32_t*>(scale[r] + 2 * n_sub);
-  }
   __m512 acc[R];
   for (size_t r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
   for (size_t sb = 0; sb < n_sub; sb += kSubsPerScale) {
     __m512 part[R];
     for (size_t r = 0; r < R; ++r) part[r] = _mm512_setzero_ps();
     for (size_t s = sb; s < sb + kSubsPerScale; ++s) {
+      const uint8_t* sub = tile + s * kSub;
+      const auto* scale = reinterpret_cast<const float*>(sub + kScales);
+      const auto* corr = reinterpret_cast<const int32_t*>(sub + kScales) + 2 * R;
       __m512i isum[R];
-      for (size_t r = 0; r < R; ++r) isum[r] = _mm512_set1_epi32(corr[r][s]);
+      for (size_t r = 0; r < R; ++r) isum[r] = _mm512_set1_epi32(corr[r]);
       const uint8_t* a = group + s * F::kG * kLanes;
       for (size_t g = 0; g < F::kG / 4; ++g) {
         const __m512i av = v512::Load512(a + 64 * g);
         for (size_t r = 0; r < R; ++r) {
-          isum[r] = _mm512_dpbusd_epi32(isum[r], av, _mm512_set1_epi32(LoadI32(codes[r] + F::kG * s + 4 * g)));
+          isum[r] = _mm512_dpbusd_epi32(isum[r], av, _mm512_set1_epi32(LoadI32(sub + r * F::kG + 4 * g)));
         }
       }
       if constexpr (F::kHasMin) {
         const __m512 sums = _mm512_loadu_ps(act_sums + s * kLanes);
-        for (size_t r = 0; r < R; ++r) part[r] = _mm512_fnmadd_ps(_mm512_set1_ps(scale[r][n_sub + s]), sums, part[r]);
+        for (size_t r = 0; r < R; ++r) part[r] = _mm512_fnmadd_ps(_mm512_set1_ps(scale[R + r]), sums, part[r]);
       }
       for (size_t r = 0; r < R; ++r) {
-        part[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(scale[r][s]), part[r]);
+        part[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(scale[r]), part[r]);
       }
     }
     const __m512 da = _mm512_loadu_ps(act_scales + (sb / kSubsPerScale) * kLanes);
@@ -253,15 +252,15 @@ void PackedGemm(size_t k, const uint8_t* w, size_t w_stride, size_t n_rows, cons
   const size_t group_bytes = GroupBytes<F>(k), n_groups = (m + kLanes - 1) / kLanes;
   const size_t block = std::max<size_t>(1, kActBlockBytes / group_bytes);
   thread_local std::vector<uint8_t> decoded;
-  decoded.resize(std::max(decoded.size(), kTileRows * DecodedRowBytes<F>(k) + 64));
-  uint8_t* rows = decoded.data();
+  decoded.resize(std::max(decoded.size(), k / F::kG * SubBlockBytes<F>() + 64));
+  uint8_t* tile = decoded.data() + (64 - reinterpret_cast<uintptr_t>(decoded.data()) % 64) % 64;
   for (size_t g0 = 0; g0 < n_groups; g0 += block) {
     const size_t g1 = std::min(n_groups, g0 + block);
     for (size_t r0 = 0; r0 < n_rows; r0 += kTileRows) {
       const size_t nr = std::min(kTileRows, n_rows - r0);
-      DecodeRows<F>(k, w + r0 * w_stride, w_stride, nr, rows);
+      DecodeTile<F>(k, w + r0 * w_stride, w_stride, nr, tile);
       for (size_t g = g0; g < g1; ++g) {
-        TileGroup<F>(k, rows, packed + g * group_bytes, nr, std::min(kLanes, m - g * kLanes),
+        TileGroup<F>(k, tile, packed + g * group_bytes, nr, std::min(kLanes, m - g * kLanes),
                      y + g * kLanes * ys + r0, ys);
       }
     }
@@ -283,6 +282,9 @@ void SetPacked(KernelTable& t, DType type) {
   t.packed_gemm[id] = PackedGemm<F>;
   t.pack_groups[id] = PackGroups<F>;
   t.group_bytes[id] = GroupBytes<F>;
+  // Measured (kernels_bench Gemm/m:N): 32-element formats gain from 8 tokens on (Q8_0 118 vs 75 GOP/s);
+  // K-quants, with more scale work per row, only from 16 (Q4_K at 8 tokens: 84 vs 130 unpacked).
+  t.packed_min_acts[id] = F::kBlock == quant::kQK ? 8 : 16;
 }
 
 void FillPackedTable(KernelTable& t) {
