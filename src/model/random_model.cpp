@@ -132,7 +132,7 @@ Status WriteRandomGemma4(const RandomGemma4Options& o, const std::string& out_pa
   } else {
     w.SetU32(a + "feed_forward_length", uint32_t(s.n_ff));
   }
-  if (s.n_ple > 0) w.SetU32(a + "embedding_length_per_layer_input", uint32_t(s.n_ple));
+  w.SetU32(a + "embedding_length_per_layer_input", uint32_t(s.n_ple));  // llama.cpp requires it, 0 included
   w.SetU32(a + "attention.head_count", uint32_t(s.n_head));
   w.SetI32Array(a + "attention.head_count_kv", kv_heads);
   w.SetU32(a + "attention.key_length", uint32_t(s.head_dim_full));
