@@ -41,7 +41,7 @@ void GatewayState::SettleLoads() {
     auto it = locals.find(model);
     if (it == locals.end()) continue;
     LogInfo("gateway: unloading " + model);
-    pool.Drop(it->second->Upstream());
+    if (std::optional<UpstreamSpec> upstream = it->second->upstream()) pool.Drop(*upstream);
     workers.emplace_back([this, model, process = std::move(it->second)]() mutable {
       auto start = std::chrono::steady_clock::now();
       process.reset();
@@ -80,12 +80,10 @@ void GatewayState::SettleLoads() {
   }
 }
 
-bool GatewayState::LocalUpstream(const std::string& model, UpstreamSpec& upstream) {
+std::shared_ptr<LocalModel> GatewayState::Local(const std::string& model) {
   std::lock_guard<std::mutex> lock(mu);
   auto it = locals.find(model);
-  if (it == locals.end()) return false;
-  upstream = it->second->Upstream();
-  return true;
+  return it == locals.end() ? nullptr : it->second;
 }
 
 void GatewayState::ShutdownLocals() {
@@ -97,7 +95,7 @@ void GatewayState::ShutdownLocals() {
     running.swap(workers);
   }
   for (std::thread& t : running) t.join();
-  std::map<std::string, std::unique_ptr<LocalModel>> processes;
+  std::map<std::string, std::shared_ptr<LocalModel>> processes;
   {
     std::lock_guard<std::mutex> lock(mu);
     processes.swap(locals);

@@ -53,8 +53,8 @@ struct GatewayState {
   // Starts and stops the local models the router asked for (on background threads); call with `mu` held after
   // every router call that may start or stop a model.
   void SettleLoads();
-  // The upstream a local model serves on; false when it is not running.
-  bool LocalUpstream(const std::string& model, UpstreamSpec& upstream);
+  // A running local model (shared: a request keeps it alive to its end); nullptr when it is not loaded.
+  std::shared_ptr<LocalModel> Local(const std::string& model);
   // Ends loads in progress and stops every local model (after the HTTP server stopped).
   void ShutdownLocals();
   // Remembers an upstream call so that CancelAll() (on Stop) can end it.
@@ -82,7 +82,7 @@ struct GatewayState {
   std::condition_variable probe_cv;
   bool stopping = false;  // guarded by probe_mu
 
-  std::map<std::string, std::unique_ptr<LocalModel>> locals;  // running local models, guarded by mu
+  std::map<std::string, std::shared_ptr<LocalModel>> locals;  // running local models, guarded by mu
   std::vector<std::thread> workers;                               // loads and stops, guarded by mu
   std::atomic<bool> cancel_loads{false};
 

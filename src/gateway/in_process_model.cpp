@@ -1,9 +1,6 @@
-// InProcessModel: server::HttpServer on loopback + engine::LoadEngine + server::MakeServedModel.
+// InProcessModel: server::HttpServer (not listening) + engine::LoadEngine + server::MakeServedModel.
 #include "gateway/in_process_model.h"
 
-#include <httplib.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -15,12 +12,12 @@
 namespace ingot::gateway {
 
 Result<std::unique_ptr<LocalModel>> StartLocalModel(const std::string& local_binary, const ModelSpec& model) {
+  if (!model.local) return InvalidArgument("model '" + model.name + "' is not local");
   if (!local_binary.empty()) {
     INGOT_ASSIGN_OR_RETURN(std::unique_ptr<LocalProcess> process, LocalProcess::Spawn(local_binary, model));
     return std::unique_ptr<LocalModel>(std::move(process));
   }
-  INGOT_ASSIGN_OR_RETURN(std::unique_ptr<InProcessModel> in_process, InProcessModel::Start(model));
-  return std::unique_ptr<LocalModel>(std::move(in_process));
+  return std::unique_ptr<LocalModel>(std::make_unique<InProcessModel>(model));
 }
 
 std::string RandomKey() {
@@ -34,35 +31,10 @@ std::string RandomKey() {
   return key;
 }
 
-InProcessModel::InProcessModel(ModelSpec spec, std::unique_ptr<server::HttpServer> server, int port, std::string key)
-    : spec_(std::move(spec)), key_(std::move(key)), server_(std::move(server)), port_(port) {
-  thread_ = std::thread([this] { server_->Run(); });
-}
+InProcessModel::InProcessModel(ModelSpec spec)
+    : spec_(std::move(spec)), server_(std::make_unique<server::HttpServer>(server::ServerOptions{})) {}
 
-Result<std::unique_ptr<InProcessModel>> InProcessModel::Start(const ModelSpec& model) {
-  if (!model.local) return InvalidArgument("model '" + model.name + "' is not local");
-  server::ServerOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  // The gateway limits concurrency (max_concurrent, max_queue); this only needs a thread per connection it opens.
-  options.http_threads = std::clamp(model.local->parallel + std::max(model.max_queue, 0) + 8, 16, 512);
-  options.api_key = RandomKey();
-  std::string key = options.api_key;
-  auto server = std::make_unique<server::HttpServer>(options);
-  INGOT_ASSIGN_OR_RETURN(int port, server->Bind());
-  std::unique_ptr<InProcessModel> out(new InProcessModel(model, std::move(server), port, key));
-  // httplib's stop() is a no-op until the listen loop runs: an answer (503 while loading) shows that it does.
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(5, 0);
-  client.set_read_timeout(5, 0);
-  if (!client.Get("/health")) return Unavailable("the server for '" + model.name + "' did not start listening");
-  return out;
-}
-
-InProcessModel::~InProcessModel() {
-  server_->Stop();
-  thread_.join();
-}
+InProcessModel::~InProcessModel() { server_->Stop(); }
 
 Status InProcessModel::WaitReady(double /*timeout_seconds*/, const std::atomic<bool>& cancel) {
   if (cancel) return Cancelled("gateway stopping");
@@ -85,16 +57,6 @@ Status InProcessModel::WaitReady(double /*timeout_seconds*/, const std::atomic<b
   }
   server_->SetModel(std::move(served).value());
   return Status::Ok();
-}
-
-UpstreamSpec InProcessModel::Upstream() const {
-  UpstreamSpec up;
-  up.base_url = "http://127.0.0.1:" + std::to_string(port_);
-  up.model = spec_.name;
-  up.api_key = key_;
-  up.connect_timeout_seconds = 5;
-  up.read_timeout_seconds = 3600;
-  return up;
 }
 
 }  // namespace ingot::gateway

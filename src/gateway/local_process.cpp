@@ -103,7 +103,7 @@ void LocalProcess::Stop() {
   pid_ = -1;
 }
 
-UpstreamSpec LocalProcess::Upstream() const {
+std::optional<UpstreamSpec> LocalProcess::upstream() const {
   UpstreamSpec up;
   up.base_url = "http://127.0.0.1:" + std::to_string(port_);
   up.model = name_;

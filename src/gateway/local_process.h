@@ -29,7 +29,7 @@ class LocalProcess : public LocalModel {
   void Stop();
   int port() const { return port_; }
   // The upstream the proxy talks to.
-  UpstreamSpec Upstream() const override;
+  std::optional<UpstreamSpec> upstream() const override;
 
  private:
   LocalProcess(pid_t pid, int port, std::string name, std::string key)

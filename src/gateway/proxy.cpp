@@ -7,7 +7,9 @@
 
 #include "gateway/config.h"
 #include "gateway/gateway_state.h"
+#include "gateway/local_model.h"
 #include "gateway/upstream_call.h"
+#include "server/http_server.h"
 #include "util/log.h"
 
 namespace ingot::gateway {
@@ -142,6 +144,106 @@ bool WaitForSlot(GatewayState& state, RequestId id, const std::string& target, d
   return false;
 }
 
+
+// What a target's answer without success means: `status` 0 (no answer), 5xx or 429. A 429, or a local model's
+// 503 (its queue is full), is overload rather than failure: it falls back without counting towards the circuit
+// breaker, and when no target is left the client is told to retry (429).
+Failure TargetFailure(const ModelSpec& spec, const std::string& target, int status, const std::string& detail,
+                      double retry_after, bool& overloaded) {
+  overloaded = status == 429 || (spec.local && status == 503);
+  if (overloaded) {
+    return MakeFailure(429, "rate_limit_error",
+                       "target '" + target + "' is overloaded (it answered " + std::to_string(status) + ")", target,
+                       status, detail, retry_after);
+  }
+  // A local model's server failing is the model's error; a remote one's is the upstream's.
+  return MakeFailure(502, spec.local ? "model_error" : "upstream_error",
+                     status == 0 ? "target '" + target + "' is unreachable: " + detail
+                                 : "target '" + target + "' answered " + std::to_string(status),
+                     target, status, status == 0 ? "" : detail);
+}
+
+// One attempt on an in-process model.
+struct LocalAttempt {
+  GatewayState& state;
+  const ModelSpec& spec;
+  std::shared_ptr<LocalModel> model;  // kept alive until the answer (or stream) is over
+  RequestId id;
+  std::string target;
+  double retry_after;
+  std::shared_ptr<RequestRecord> record;
+};
+
+// Serves the request through the model's own server handlers on this thread. The request carries the client's
+// connection addresses, so the server notices a client that leaves. False (with `failure` set and the slot
+// released) when the model failed or is overloaded: the caller tries the next target.
+bool ServeInProcess(const LocalAttempt& a, const std::string& path, const httplib::Request& client_req,
+                    std::string body, httplib::Response& res, Failure& failure) {
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = std::move(body);
+  req.set_header("Content-Type", "application/json");
+  req.remote_addr = client_req.remote_addr;
+  req.remote_port = client_req.remote_port;
+  req.local_addr = client_req.local_addr;
+  req.local_port = client_req.local_port;
+  httplib::Response answer;
+  a.model->server()->Handle(path, req, answer);
+  int status = answer.status < 0 ? 200 : answer.status;  // a stream's status is left for httplib to fill in
+  if (status >= 500 || status == 429) {
+    bool overloaded = false;
+    failure = TargetFailure(a.spec, a.target, status, answer.body, a.retry_after, overloaded);
+    std::lock_guard<std::mutex> lock(a.state.mu);
+    a.state.router.Release(a.id, a.target, !overloaded, a.state.Now());
+    return false;
+  }
+  RequestRecord& record = *a.record;
+  record.id = a.id;
+  record.target = a.target;
+  record.status = status;
+  res.set_header("x-ingot-target", a.target);
+  if (!answer.content_provider_) {
+    record.first_byte = a.state.Now();
+    if (status == 200) ReadUsage(answer.body, record);
+    res.status = status;
+    if (status >= 400) res.set_header("x-ingot-error-source", "model");
+    std::string content_type = answer.get_header_value("Content-Type");
+    res.set_content(answer.body, content_type.empty() ? "application/json" : content_type);
+    record.Finish();
+    return true;
+  }
+  // A stream: the server's provider writes through a sink that reads the usage and times the first byte; its
+  // releaser (which cancels the generation of a client that left) runs before the request is recorded.
+  httplib::ContentProvider provider = std::move(answer.content_provider_);
+  httplib::ContentProviderResourceReleaser releaser = std::move(answer.content_provider_resource_releaser_);
+  answer.content_provider_ = nullptr;
+  answer.content_provider_resource_releaser_ = nullptr;
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  std::shared_ptr<RequestRecord> shared = a.record;
+  std::shared_ptr<LocalModel> model = a.model;
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [provider, shared, model](size_t offset, httplib::DataSink& sink) {
+        httplib::DataSink inner;
+        inner.write = [&sink, &shared](const char* data, size_t size) {
+          if (shared->first_byte == 0) shared->first_byte = shared->state->Now();
+          shared->ScanSse(std::string(data, size));
+          return sink.write(data, size);
+        };
+        inner.done = [&sink] { sink.done(); };
+        inner.is_writable = [&sink] { return sink.is_writable(); };
+        return provider(offset, 0, inner);
+      },
+      [releaser, shared, model](bool success) {
+        if (releaser) releaser(success);
+        shared->Finish();
+      });
+  return true;
+}
+
 }  // namespace
 
 void SendError(httplib::Response& res, int status, const std::string& type, const std::string& message,
@@ -235,23 +337,32 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     }
     double timeout = spec.upstream ? spec.upstream->read_timeout_seconds : config->load_timeout_seconds;
     if (acquired == AcquireResult::kQueued && !WaitForSlot(state, id, target, timeout, retry_after, failure)) continue;
-    UpstreamSpec local;
-    if (!spec.upstream && !state.LocalUpstream(target, local)) {
+    std::shared_ptr<LocalModel> local;
+    if (!spec.upstream && !(local = state.Local(target))) {
       failure = MakeFailure(503, "gateway_error", "local model '" + target + "' was unloaded", target);
       std::lock_guard<std::mutex> lock(state.mu);
       state.router.Release(id, target, false, state.Now());
       continue;
     }
-    const UpstreamSpec& upstream = spec.upstream ? *spec.upstream : local;
+    // The `model` sent: the upstream's own name for it, or the name a local model serves under.
+    const std::string& send_as = spec.upstream ? spec.upstream->model : target;
     std::string upstream_body;
-    if (upstream.model.empty()) {
+    if (send_as.empty()) {
       upstream_body = body.dump();
     } else {
       std::string caller_model = body["model"].get<std::string>();
-      body["model"] = upstream.model;
+      body["model"] = send_as;
       upstream_body = body.dump();
       body["model"] = caller_model;  // the next target may want another name
     }
+    if (local && local->server() != nullptr) {
+      if (ServeInProcess({state, spec, local, id, target, retry_after, record}, path, req, std::move(upstream_body),
+                         res, failure)) {
+        return;
+      }
+      continue;
+    }
+    const UpstreamSpec upstream = spec.upstream ? *spec.upstream : *local->upstream();
     auto call = std::make_shared<UpstreamCall>(state.pool, upstream, path, std::move(upstream_body));
     state.Track(call);
     if (stream) {
@@ -272,19 +383,9 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
     // A local model's server failing is the model's error; a remote one's is the upstream's.
     const char* error_type = spec.local ? "model_error" : "upstream_error";
     if (status == 0 || status >= 500 || status == 429) {
-      std::string detail = status == 0 ? call->error() : call->ReadAll();
-      // Overload is not failure: a 429, or a local model's 503 (its queue is full), falls back without counting
-      // towards the circuit breaker, and when no target is left the client is told to retry (429).
-      bool overloaded = status == 429 || (spec.local && status == 503);
-      if (overloaded) {
-        failure = MakeFailure(429, "rate_limit_error", "target '" + target + "' is overloaded (it answered " +
-                              std::to_string(status) + ")", target, status, detail, retry_after);
-      } else {
-        failure = MakeFailure(502, error_type,
-                              status == 0 ? "target '" + target + "' is unreachable: " + detail
-                                          : "target '" + target + "' answered " + std::to_string(status),
-                              target, status, status == 0 ? "" : detail);
-      }
+      bool overloaded = false;
+      failure = TargetFailure(spec, target, status, status == 0 ? call->error() : call->ReadAll(), retry_after,
+                              overloaded);
       std::lock_guard<std::mutex> lock(state.mu);
       state.router.Release(id, target, !overloaded, state.Now());
       continue;

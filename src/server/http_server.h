@@ -14,6 +14,11 @@
 #include "server/model_text.h"
 #include "util/status.h"
 
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
 namespace ingot::server {
 
 struct ServerOptions {
@@ -51,6 +56,12 @@ class HttpServer {
   void Run();
   // Thread-safe; in-flight generations are cancelled and their streams end.
   void Stop();
+
+  // Serves one POST on the caller's thread as if it had arrived on `path` (/v1/chat/completions,
+  // /v1/completions, /v1/embeddings, /apply-template; 404 otherwise), without this server's socket or API key:
+  // the gateway's in-process models. `req`'s addresses name the real client's connection, so that a client
+  // that leaves is noticed as on a socket of this server. Thread-safe.
+  void Handle(const std::string& path, const httplib::Request& req, httplib::Response& res);
 
   // Makes the server ready. Call once.
   void SetModel(std::unique_ptr<ServedModel> model);
