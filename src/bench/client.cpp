@@ -89,6 +89,9 @@ Connection::Connection(const Endpoint& endpoint, const std::string& api_key, dou
   const auto sec = static_cast<time_t>(whole);
   const auto usec = static_cast<time_t>((timeout_s - whole) * 1e6);
   client_->set_keep_alive(true);
+  // The request's headers and body are separate writes: with Nagle's algorithm the body would wait for the
+  // server's delayed ACK (~40 ms), counted as time to first token.
+  client_->set_tcp_nodelay(true);
   client_->set_connection_timeout(sec, usec);
   client_->set_read_timeout(sec, usec);
   client_->set_write_timeout(sec, usec);
