@@ -487,6 +487,31 @@ TEST_F(GatewayTest, LocalModelsRunInProcessByDefault) {
   EXPECT_NE(metrics.find("ingot_gateway_unload_seconds_count{model_name=\"s\"} 1"), std::string::npos);
 }
 
+TEST_F(GatewayTest, AClientThatLeavesCancelsItsInProcessGeneration) {
+  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
+  StartGateway("listen: {port: 0}\nmodels: {s: {local: {path: '" + model + "', ctx: 32768, parallel: 1}}}\n");
+  nlohmann::json chat = Chat("s");
+  chat["max_tokens"] = 30000;  // seconds of generation
+  chat["ignore_eos"] = true;
+  auto start = std::chrono::steady_clock::now();
+  {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(0, 500000);  // gives up after 0.5 s (the model loads first) and closes its connection
+    client.Post("/v1/chat/completions", chat.dump(), "application/json");
+  }
+  // The server's own ConnectionWatch finds the client's socket in this process and cancels the sequence: the
+  // request ends as 499 long before 30000 tokens.
+  httplib::Client client("127.0.0.1", port_);
+  std::string metrics;
+  const std::string cancelled = "ingot_gateway_requests_total{route=\"s\",target=\"s\",status=\"499\"} 1";
+  while (metrics.find(cancelled) == std::string::npos &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    metrics = client.Get("/metrics")->body;
+  }
+  EXPECT_NE(metrics.find(cancelled), std::string::npos) << metrics;
+}
+
 TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
   StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM, "admin_key: adm\n"));
   httplib::Client client("127.0.0.1", port_);
