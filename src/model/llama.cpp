@@ -33,7 +33,7 @@ class Llama final : public DecoderModel {
 
   Status Bind() {
     MetaReader m(*file_, arch_);
-    attn_temp_scale_ = m.Float("attention.temperature_scale", 0.0f);
+    if (arch_ == "mistral3") attn_temp_scale_ = m.Float("attention.temperature_scale", 0.0f);
     ExpertFfn shape;
     shape.n_expert = int32_t(m.Int("expert_count", 0));
     shape.n_used = int32_t(m.Int("expert_used_count", 0));
@@ -44,8 +44,6 @@ class Llama final : public DecoderModel {
     INGOT_ASSIGN_OR_RETURN(cfg_, ReadBaseConfig(*file_, arch_));
     if (arch_ == "mistral3") {
       INGOT_ASSIGN_OR_RETURN(cfg_.rope_scaling, ReadRopeScaling(*file_, arch_, cfg_.n_ctx_train, true));
-    } else {
-      attn_temp_scale_ = 0.0f;  // read by llama.cpp for mistral3 only
     }
     const BaseConfig& c = cfg_;
     WeightBinder b(*file_);
