@@ -1,112 +1,15 @@
 // The gateway's HTTP front on loopback with fake upstreams: fallback, streaming passthrough, no fallback after
-// the first byte, cancellation, queue limits, client keys, deprecation headers, defaults and hot reload.
-#include "gateway/gateway_server.h"
-
-#include <gtest/gtest.h>
-#include <httplib.h>
-
+// the first byte, cancellation, queue limits, client keys, deprecation headers, defaults, hot reload, the admin
+// API and upstream connection reuse.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "gateway/fake_upstream.h"
+#include "gateway/gateway_test_fixture.h"
 
 namespace ingot::gateway {
 namespace {
-
-// A port nothing listens on: bound without listening, read back, then closed.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ADD_FAILURE() << "cannot bind a probe socket";
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-FakeBehaviour Behave(const std::string& name, int fail_status = 0, double delay = 0, int chunks = 3,
-                     double chunk_delay = 0, int break_after = -1) {
-  FakeBehaviour b;
-  b.name = name;
-  b.fail_status = fail_status;
-  b.delay_seconds = delay;
-  b.stream_chunks = chunks;
-  b.chunk_delay_seconds = chunk_delay;
-  b.break_after_chunks = break_after;
-  return b;
-}
-
-class GatewayTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(a_.Start().ok());
-    ASSERT_TRUE(b_.Start().ok());
-  }
-  void TearDown() override {
-    if (gateway_ && thread_.joinable()) {
-      gateway_->Stop();
-      thread_.join();
-    }
-  }
-
-  std::string Yaml(const std::string& extra = "") {
-    return "listen: {host: 127.0.0.1, port: 0}\n"
-           "models:\n"
-           "  a: {upstream: {base_url: '" + a_.base_url() + "/v1', model: real-a, api_key: sk-up-a}, max_concurrent: 1, max_queue: 0}\n"
-           "  b: {upstream: {base_url: '" + b_.base_url() + "'}}\n"
-           "  down: {upstream: {base_url: 'http://127.0.0.1:" + std::to_string(ClosedPort()) + "', connect_timeout: 1}}\n"
-           "  slow: {upstream: {base_url: '" + a_.base_url() + "', read_timeout: 0.2}}\n"
-           "routes:\n"
-           "  chat:\n"
-           "    aliases: [default-chat]\n"
-           "    targets: [a, b]\n"
-           "    defaults: {chat_template_kwargs: {enable_thinking: false}}\n"
-           "    max_tokens: 100\n"
-           "  via-down: {targets: [down, b]}\n"
-           "  old: {targets: [b], deprecated: {replacement: chat, sunset: '2026-12-31'}}\n"
-           "  slow-first: {targets: [slow, b]}\n" + extra;
-  }
-
-  void StartGateway(const std::string& yaml) {
-    auto config = ParseConfig(yaml);
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    gateway_ = std::make_unique<GatewayServer>(*config);
-    auto port = gateway_->Bind();
-    ASSERT_TRUE(port.ok());
-    port_ = *port;
-    thread_ = std::thread([this] { gateway_->Run(); });
-  }
-
-  httplib::Result Post(const nlohmann::json& body, const std::string& key = "",
-                       const std::string& path = "/v1/chat/completions") {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_read_timeout(10, 0);
-    httplib::Headers headers;
-    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
-    return client.Post(path.c_str(), headers, body.dump(), "application/json");
-  }
-
-  static nlohmann::json Chat(const std::string& model, bool stream = false) {
-    return {{"model", model}, {"stream", stream}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
-  }
-
-  FakeUpstream a_{Behave("a")};
-  FakeUpstream b_{Behave("b")};
-  std::unique_ptr<GatewayServer> gateway_;
-  std::thread thread_;
-  int port_ = 0;
-};
 
 TEST_F(GatewayTest, ProxiesWithDefaultsUpstreamModelAndKey) {
   StartGateway(Yaml());
@@ -395,140 +298,6 @@ TEST_F(GatewayTest, RequestsInFlightFinishOnTheOldConfig) {
   EXPECT_EQ(status, 200);
 }
 
-// Local models run as child `serve` processes; ingot_fake_upstream stands in for `ingot serve`.
-std::string LocalYaml(const std::string& binary, const std::string& extra = "") {
-  return "listen: {host: 127.0.0.1, port: 0}\n"
-         "local_binary: " + binary + "\n"
-         "memory_budget: 1000\n"
-         "load_timeout: 10\n"
-         "models:\n"
-         "  l1: {local: {path: /models/one.gguf, ctx: 512}, memory: 600}\n"
-         "  l2: {local: {path: /models/two.gguf}, memory: 600, ttl: 0.3}\n" + extra;
-}
-
-std::string StateOf(int port, const std::string& model) {
-  httplib::Client client("127.0.0.1", port);
-  auto res = client.Get("/v1/models");
-  if (!res) return "";
-  nlohmann::json list = nlohmann::json::parse(res->body);
-  for (const auto& m : list["data"]) {
-    if (m["id"] == model) return m["targets"][0]["state"];
-  }
-  return "";
-}
-
-TEST_F(GatewayTest, LocalModelsLoadOnDemandEvictAndUnloadWhenIdle) {
-  StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM));
-  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
-  auto first = Post(Chat("l1"));
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->status, 200) << first->body;
-  EXPECT_EQ(first->get_header_value("x-ingot-target"), "l1");
-  EXPECT_NE(first->body.find("\"model\":\"l1\""), std::string::npos);  // the alias the child serves
-  EXPECT_EQ(StateOf(port_, "l1"), "loaded");
-
-  auto second = Post(Chat("l2", true));  // 600 + 600 > 1000: l1 (idle) is evicted
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->status, 200);
-  EXPECT_NE(second->body.find("[DONE]"), std::string::npos);
-  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
-
-  std::string state;  // l2's ttl is 0.3 s after last use
-  for (int i = 0; i < 300 && state != "unloaded"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    state = StateOf(port_, "l2");
-  }
-  EXPECT_EQ(state, "unloaded");
-}
-
-TEST_F(GatewayTest, LocalModelMemoryComesFromThePlanner) {
-  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
-  StartGateway("listen: {port: 0}\nmodels: {s: {local: {path: '" + model + "', ctx: 256}}}\n");
-  httplib::Client client("127.0.0.1", port_);
-  nlohmann::json list = nlohmann::json::parse(client.Get("/v1/models")->body);
-  ASSERT_EQ(list["data"].size(), 1u);
-  uint64_t bytes = list["data"][0]["targets"][0]["memory_bytes"];
-  EXPECT_GT(bytes, 1000000u);  // ~1 MiB of weights plus the planner's fixed 64 MiB runtime estimate
-}
-
-TEST_F(GatewayTest, LocalModelsRunInProcessByDefault) {
-  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
-  StartGateway("listen: {port: 0}\nadmin_key: adm\nmodels: {s: {local: {path: '" + model +
-               "', ctx: 256, parallel: 2, kv_type: f32}}}\n");
-  nlohmann::json chat = Chat("s");
-  chat["max_tokens"] = 4;
-  auto res = Post(chat);
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 200) << res->body;
-  EXPECT_EQ(res->get_header_value("x-ingot-target"), "s");
-  nlohmann::json body = nlohmann::json::parse(res->body);
-  EXPECT_EQ(body["model"], "s");
-  EXPECT_GT(body["usage"]["completion_tokens"].get<int>(), 0);
-  chat["stream"] = true;
-  auto streamed = Post(chat);
-  ASSERT_TRUE(streamed);
-  EXPECT_NE(streamed->body.find("[DONE]"), std::string::npos);
-  httplib::Client client("127.0.0.1", port_);
-  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
-  int status = 0;  // 409 until the stream's slot is released, just after its last byte
-  for (int i = 0; i < 200 && status != 200; ++i) {
-    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    status = client.Post("/admin/models/s/unload", admin, "", "application/json")->status;
-  }
-  EXPECT_EQ(status, 200);
-  EXPECT_EQ(StateOf(port_, "s"), "unloaded");
-  std::string metrics;  // the unload runs on a worker thread
-  for (int i = 0; i < 200 && metrics.find("ingot_gateway_unload_seconds_count{model_name=\"s\"} 1") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    metrics = client.Get("/metrics")->body;
-  }
-  EXPECT_NE(metrics.find("ingot_gateway_load_seconds_count{model_name=\"s\"} 1"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("ingot_gateway_unload_seconds_count{model_name=\"s\"} 1"), std::string::npos);
-}
-
-TEST_F(GatewayTest, AClientThatLeavesCancelsItsInProcessGeneration) {
-  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
-  StartGateway("listen: {port: 0}\nmodels: {s: {local: {path: '" + model + "', ctx: 32768, parallel: 1}}}\n");
-  nlohmann::json chat = Chat("s");
-  chat["max_tokens"] = 30000;  // seconds of generation
-  chat["ignore_eos"] = true;
-  auto start = std::chrono::steady_clock::now();
-  {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_read_timeout(0, 500000);  // gives up after 0.5 s (the model loads first) and closes its connection
-    client.Post("/v1/chat/completions", chat.dump(), "application/json");
-  }
-  // The server's own ConnectionWatch finds the client's socket in this process and cancels the sequence: the
-  // request ends as 499 long before 30000 tokens.
-  httplib::Client client("127.0.0.1", port_);
-  std::string metrics;
-  const std::string cancelled = "ingot_gateway_requests_total{route=\"s\",target=\"s\",status=\"499\"} 1";
-  while (metrics.find(cancelled) == std::string::npos &&
-         std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    metrics = client.Get("/metrics")->body;
-  }
-  EXPECT_NE(metrics.find(cancelled), std::string::npos) << metrics;
-}
-
-TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
-  StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM, "admin_key: adm\n"));
-  httplib::Client client("127.0.0.1", port_);
-  EXPECT_EQ(client.Post("/admin/models/l1/load", "", "application/json")->status, 401);
-  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
-  EXPECT_EQ(client.Post("/admin/models/nope/load", admin, "", "application/json")->status, 404);
-  EXPECT_EQ(client.Post("/admin/models/l1/load", admin, "", "application/json")->status, 200);
-  std::string state;
-  for (int i = 0; i < 300 && state != "loaded"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    state = StateOf(port_, "l1");
-  }
-  EXPECT_EQ(state, "loaded");
-  EXPECT_EQ(client.Post("/admin/models/l1/unload", admin, "", "application/json")->status, 200);
-  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
-}
-
 TEST_F(GatewayTest, AdminDrainsResumesAndListsTargets) {
   StartGateway(Yaml("admin_key: adm\n"));
   httplib::Client client("127.0.0.1", port_);
@@ -563,15 +332,6 @@ TEST_F(GatewayTest, ReusesUpstreamConnectionsAndSurvivesTheirClosing) {
   auto res = Post(Chat("b"));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
-}
-
-TEST_F(GatewayTest, LocalModelThatFailsToStartAnswers503) {
-  StartGateway(LocalYaml("/bin/false"));
-  auto res = Post(Chat("l1"));
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 503);
-  EXPECT_NE(res->body.find("exited during loading"), std::string::npos) << res->body;
-  EXPECT_EQ(StateOf(port_, "l1"), "unloaded");
 }
 
 }  // namespace
