@@ -8,6 +8,7 @@
 
 #include "gateway/gateway_state.h"
 #include "gateway/planned_memory.h"
+#include "server/http_server.h"
 #include "util/log.h"
 
 namespace ingot::gateway {
@@ -110,9 +111,16 @@ void GatewayState::Track(const std::shared_ptr<UpstreamCall>& call) {
 }
 
 void GatewayState::CancelAll() {
-  std::lock_guard<std::mutex> lock(calls_mu);
-  for (const auto& weak : calls) {
-    if (auto call = weak.lock()) call->Cancel();
+  {
+    std::lock_guard<std::mutex> lock(calls_mu);
+    for (const auto& weak : calls) {
+      if (auto call = weak.lock()) call->Cancel();
+    }
+  }
+  // In-process generations run on the HTTP threads that http.stop() waits for: end them too.
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [name, model] : locals) {
+    if (server::HttpServer* server = model->server()) server->Stop();
   }
 }
 

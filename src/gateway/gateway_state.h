@@ -59,6 +59,7 @@ struct GatewayState {
   void ShutdownLocals();
   // Remembers an upstream call so that CancelAll() (on Stop) can end it.
   void Track(const std::shared_ptr<UpstreamCall>& call);
+  // Ends upstream calls and in-process generations in flight.
   void CancelAll();
 
   std::mutex mu;

@@ -104,6 +104,21 @@ TEST_F(GatewayTest, AClientThatLeavesCancelsItsInProcessGeneration) {
   EXPECT_NE(metrics.find(cancelled), std::string::npos) << metrics;
 }
 
+TEST_F(GatewayTest, StopEndsInProcessGenerationsInFlight) {
+  std::string model = std::string(INGOT_SHARED_DIR) + "/models/stories260K.gguf";
+  StartGateway("listen: {port: 0}\nmodels: {s: {local: {path: '" + model + "', ctx: 32768, parallel: 1}}}\n");
+  nlohmann::json chat = Chat("s");
+  chat["max_tokens"] = 30000;  // seconds of generation
+  chat["ignore_eos"] = true;
+  std::thread client([&] { Post(chat); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  gateway_->Stop();
+  thread_.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));  // the generation would take longer
+  client.join();
+}
+
 TEST_F(GatewayTest, AdminLoadsAndUnloadsLocalModels) {
   StartGateway(LocalYaml(INGOT_FAKE_UPSTREAM, "admin_key: adm\n"));
   httplib::Client client("127.0.0.1", port_);
