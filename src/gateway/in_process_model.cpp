@@ -1,9 +1,6 @@
 // InProcessModel: server::HttpServer (not listening) + engine::LoadEngine + server::MakeServedModel.
 #include "gateway/in_process_model.h"
 
-#include <cstdio>
-#include <random>
-
 #include "engine/load.h"
 #include "gateway/local_process.h"
 #include "server/http_server.h"
@@ -18,17 +15,6 @@ Result<std::unique_ptr<LocalModel>> StartLocalModel(const std::string& local_bin
     return std::unique_ptr<LocalModel>(std::move(process));
   }
   return std::unique_ptr<LocalModel>(std::make_unique<InProcessModel>(model));
-}
-
-std::string RandomKey() {
-  std::random_device device;
-  std::string key;
-  char hex[9];
-  for (int i = 0; i < 4; ++i) {
-    std::snprintf(hex, sizeof(hex), "%08x", device());
-    key += hex;
-  }
-  return key;
 }
 
 InProcessModel::InProcessModel(ModelSpec spec)

@@ -33,7 +33,7 @@ class LocalModel {
 // set, else in this process.
 Result<std::unique_ptr<LocalModel>> StartLocalModel(const std::string& local_binary, const ModelSpec& model);
 
-// 128 random bits as hex, for the loopback servers' API keys.
+// 128 random bits as hex, for the API keys of child processes' loopback servers.
 std::string RandomKey();
 
 }  // namespace ingot::gateway

@@ -12,6 +12,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,17 @@ Result<int> FreePort() {
 }
 
 }  // namespace
+
+std::string RandomKey() {
+  std::random_device device;
+  std::string key;
+  char hex[9];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(hex, sizeof(hex), "%08x", device());
+    key += hex;
+  }
+  return key;
+}
 
 Result<std::unique_ptr<LocalProcess>> LocalProcess::Spawn(const std::string& binary, const ModelSpec& model) {
   if (!model.local) return InvalidArgument("model '" + model.name + "' is not local");
