@@ -178,7 +178,8 @@ Result<LocalSpec> ParseLocal(const YAML::Node& node, const std::string& path) {
   if (node["threads"]) INGOT_RETURN_IF_ERROR(Assign(local.threads, GetInt(node["threads"], path + ".threads", 0)));
   if (node["kv_type"]) {
     INGOT_RETURN_IF_ERROR(Assign(local.kv_type, GetString(node["kv_type"], path + ".kv_type")));
-    if (local.kv_type != "f16" && local.kv_type != "f32") return KeyError(path + ".kv_type", "must be f16 or f32");
+    if (local.kv_type != "f16" && local.kv_type != "f32" && local.kv_type != "q8_0")
+      return KeyError(path + ".kv_type", "must be f16, f32 or q8_0");
   }
   return local;
 }

@@ -34,7 +34,7 @@ struct LocalSpec {
   int64_t ctx = 0;
   int32_t parallel = 1;
   int32_t threads = 0;
-  std::string kv_type;  // f16 | f32; empty: the engine's default (in-process models only)
+  std::string kv_type;  // f16 | f32 | q8_0; empty: the engine's default
 };
 
 struct ModelSpec {

@@ -21,7 +21,7 @@ models:
   qwen-b:
     upstream: {base_url: "http://127.0.0.1:8082"}
   tiny:
-    local: {path: /models/tiny.gguf, ctx: 2048, parallel: 2, kv_type: f32}
+    local: {path: /models/tiny.gguf, ctx: 2048, parallel: 2, kv_type: q8_0}
     memory: 512MiB
     pinned: true
 routes:
@@ -58,7 +58,7 @@ TEST(GatewayConfig, ParsesEverySection) {
   const ModelSpec& tiny = config->models.at("tiny");
   ASSERT_TRUE(tiny.local.has_value());
   EXPECT_EQ(tiny.local->ctx, 2048);
-  EXPECT_EQ(tiny.local->kv_type, "f32");
+  EXPECT_EQ(tiny.local->kv_type, "q8_0");
   EXPECT_EQ(tiny.memory_bytes, 512ull << 20);
   EXPECT_TRUE(tiny.pinned);
 
@@ -115,7 +115,7 @@ TEST(GatewayConfig, ErrorsNameTheKeyPath) {
   EXPECT_EQ(ErrorOf("models: {a: {upstream: {base_url: 'http://x'}}, a: {upstream: {base_url: 'http://y'}}}"),
             "models.a: set twice");
   EXPECT_EQ(ErrorOf("- a"), "the file: expected a mapping");
-  EXPECT_EQ(ErrorOf("models: {a: {local: {path: a.gguf, kv_type: q9}}}"), "models.a.local.kv_type: must be f16 or f32");
+  EXPECT_EQ(ErrorOf("models: {a: {local: {path: a.gguf, kv_type: q9}}}"), "models.a.local.kv_type: must be f16, f32 or q8_0");
 }
 
 TEST(GatewayConfig, LocalPathsGoThroughTheResolver) {

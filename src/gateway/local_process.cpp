@@ -52,8 +52,6 @@ std::string RandomKey() {
 
 Result<std::unique_ptr<LocalProcess>> LocalProcess::Spawn(const std::string& binary, const ModelSpec& model) {
   if (!model.local) return InvalidArgument("model '" + model.name + "' is not local");
-  if (!model.local->kv_type.empty() && model.local->kv_type != "f16")
-    return Unsupported("model '" + model.name + "': kv_type needs an in-process model (`serve` has no flag for it)");
   INGOT_ASSIGN_OR_RETURN(int port, FreePort());
   std::string exe = binary.empty() ? "/proc/self/exe" : binary;
   std::vector<std::string> args = {exe, "serve", model.local->path, "--host", "127.0.0.1", "--port",
@@ -61,6 +59,7 @@ Result<std::unique_ptr<LocalProcess>> LocalProcess::Spawn(const std::string& bin
   if (model.local->ctx > 0) args.insert(args.end(), {"--ctx-size", std::to_string(model.local->ctx)});
   args.insert(args.end(), {"--parallel", std::to_string(model.local->parallel)});
   if (model.local->threads > 0) args.insert(args.end(), {"--threads", std::to_string(model.local->threads)});
+  if (!model.local->kv_type.empty()) args.insert(args.end(), {"--kv-type", model.local->kv_type});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

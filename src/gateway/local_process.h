@@ -18,7 +18,7 @@ namespace ingot::gateway {
 class LocalProcess : public LocalModel {
  public:
   // Starts `<binary> serve <path> --host 127.0.0.1 --port <free port> --alias <name> [--ctx-size, --parallel,
-  // --threads]` with a random INGOT_API_KEY. `binary` empty: this executable.
+  // --threads, --kv-type]` with a random INGOT_API_KEY. `binary` empty: this executable.
   static Result<std::unique_ptr<LocalProcess>> Spawn(const std::string& binary, const ModelSpec& model);
   ~LocalProcess() override;  // Stop()
   LocalProcess(const LocalProcess&) = delete;
