@@ -133,7 +133,8 @@ Result<std::string> GetApiKey(const YAML::Node& node, const std::string& path) {
   if (node["api_key_env"]) {
     INGOT_ASSIGN_OR_RETURN(std::string var, GetString(node["api_key_env"], path + ".api_key_env"));
     const char* value = std::getenv(var.c_str());
-    if (value == nullptr || *value == 0) return KeyError(path + ".api_key_env", "environment variable " + var + " is not set");
+    if (value == nullptr || *value == 0)
+      return KeyError(path + ".api_key_env", "environment variable " + var + " is not set");
     return std::string(value);
   }
   if (node["api_key_file"]) {
@@ -155,10 +156,12 @@ Result<UpstreamSpec> ParseUpstream(const YAML::Node& node, const std::string& pa
   INGOT_RETURN_IF_ERROR(Assign(up.api_key, GetApiKey(node, path)));
   if (node["model"]) INGOT_RETURN_IF_ERROR(Assign(up.model, GetString(node["model"], path + ".model")));
   if (node["connect_timeout"])
-    INGOT_RETURN_IF_ERROR(Assign(up.connect_timeout_seconds, GetNumber(node["connect_timeout"], path + ".connect_timeout", 0)));
+    INGOT_RETURN_IF_ERROR(
+        Assign(up.connect_timeout_seconds, GetNumber(node["connect_timeout"], path + ".connect_timeout", 0)));
   if (node["read_timeout"])
     INGOT_RETURN_IF_ERROR(Assign(up.read_timeout_seconds, GetNumber(node["read_timeout"], path + ".read_timeout", 0)));
-  if (node["health_path"]) INGOT_RETURN_IF_ERROR(Assign(up.health_path, GetString(node["health_path"], path + ".health_path")));
+  if (node["health_path"])
+    INGOT_RETURN_IF_ERROR(Assign(up.health_path, GetString(node["health_path"], path + ".health_path")));
   if (up.health_path.empty() || up.health_path[0] != '/') return KeyError(path + ".health_path", "must start with /");
   if (node["health_probe"]) {
     INGOT_ASSIGN_OR_RETURN(std::string probe, GetString(node["health_probe"], path + ".health_probe"));
@@ -215,13 +218,15 @@ Result<RouteSpec> ParseRoute(const std::string& name, const YAML::Node& node, co
     if (!node["defaults"].IsMap()) return KeyError(path + ".defaults", "expected a mapping");
     r.defaults = ToJson(node["defaults"]);
   }
-  if (node["max_tokens"]) INGOT_RETURN_IF_ERROR(Assign(r.max_tokens_cap, GetInt(node["max_tokens"], path + ".max_tokens", 1)));
+  if (node["max_tokens"])
+    INGOT_RETURN_IF_ERROR(Assign(r.max_tokens_cap, GetInt(node["max_tokens"], path + ".max_tokens", 1)));
   if (node["deprecated"]) {
     const YAML::Node& d = node["deprecated"];
     std::string dpath = path + ".deprecated";
     INGOT_RETURN_IF_ERROR(CheckKeys(d, dpath, {"replacement", "sunset"}));
     Deprecation dep;
-    if (d["replacement"]) INGOT_RETURN_IF_ERROR(Assign(dep.replacement, GetString(d["replacement"], dpath + ".replacement")));
+    if (d["replacement"])
+      INGOT_RETURN_IF_ERROR(Assign(dep.replacement, GetString(d["replacement"], dpath + ".replacement")));
     if (d["sunset"]) INGOT_RETURN_IF_ERROR(Assign(dep.sunset, GetString(d["sunset"], dpath + ".sunset")));
     r.deprecated = dep;
   }
@@ -272,20 +277,27 @@ Status ParseInto(const YAML::Node& root, GatewayConfig& config) {
   if (root["admin_key"]) INGOT_RETURN_IF_ERROR(Assign(config.admin_key, GetString(root["admin_key"], "admin_key")));
   if (root["http_threads"])
     INGOT_RETURN_IF_ERROR(Assign(config.http_threads, GetInt(root["http_threads"], "http_threads", 1)));
-  if (root["memory_budget"]) INGOT_RETURN_IF_ERROR(Assign(config.memory_budget_bytes, GetBytes(root["memory_budget"], "memory_budget")));
-  if (root["idle_ttl"]) INGOT_RETURN_IF_ERROR(Assign(config.idle_ttl_seconds, GetNumber(root["idle_ttl"], "idle_ttl", 0)));
-  if (root["retry_after"]) INGOT_RETURN_IF_ERROR(Assign(config.retry_after_seconds, GetNumber(root["retry_after"], "retry_after", 1)));
-  if (root["local_binary"]) INGOT_RETURN_IF_ERROR(Assign(config.local_binary, GetString(root["local_binary"], "local_binary")));
+  if (root["memory_budget"])
+    INGOT_RETURN_IF_ERROR(Assign(config.memory_budget_bytes, GetBytes(root["memory_budget"], "memory_budget")));
+  if (root["idle_ttl"])
+    INGOT_RETURN_IF_ERROR(Assign(config.idle_ttl_seconds, GetNumber(root["idle_ttl"], "idle_ttl", 0)));
+  if (root["retry_after"])
+    INGOT_RETURN_IF_ERROR(Assign(config.retry_after_seconds, GetNumber(root["retry_after"], "retry_after", 1)));
+  if (root["local_binary"])
+    INGOT_RETURN_IF_ERROR(Assign(config.local_binary, GetString(root["local_binary"], "local_binary")));
   if (root["load_timeout"])
     INGOT_RETURN_IF_ERROR(Assign(config.load_timeout_seconds, GetNumber(root["load_timeout"], "load_timeout", 0)));
   if (root["health_interval"])
-    INGOT_RETURN_IF_ERROR(Assign(config.health_interval_seconds, GetNumber(root["health_interval"], "health_interval", 0)));
+    INGOT_RETURN_IF_ERROR(
+        Assign(config.health_interval_seconds, GetNumber(root["health_interval"], "health_interval", 0)));
   if (root["circuit_breaker"]) {
     const YAML::Node& cb = root["circuit_breaker"];
     INGOT_RETURN_IF_ERROR(CheckKeys(cb, "circuit_breaker", {"failures", "open_seconds"}));
-    if (cb["failures"]) INGOT_RETURN_IF_ERROR(Assign(config.circuit_failures, GetInt(cb["failures"], "circuit_breaker.failures", 1)));
+    if (cb["failures"])
+      INGOT_RETURN_IF_ERROR(Assign(config.circuit_failures, GetInt(cb["failures"], "circuit_breaker.failures", 1)));
     if (cb["open_seconds"])
-      INGOT_RETURN_IF_ERROR(Assign(config.circuit_open_seconds, GetNumber(cb["open_seconds"], "circuit_breaker.open_seconds", 0)));
+      INGOT_RETURN_IF_ERROR(
+          Assign(config.circuit_open_seconds, GetNumber(cb["open_seconds"], "circuit_breaker.open_seconds", 0)));
   }
   if (!root["models"] || !root["models"].IsMap() || root["models"].size() == 0)
     return KeyError("models", "needs at least one model");

@@ -115,7 +115,8 @@ TEST(GatewayConfig, ErrorsNameTheKeyPath) {
   EXPECT_EQ(ErrorOf("models: {a: {upstream: {base_url: 'http://x'}}, a: {upstream: {base_url: 'http://y'}}}"),
             "models.a: set twice");
   EXPECT_EQ(ErrorOf("- a"), "the file: expected a mapping");
-  EXPECT_EQ(ErrorOf("models: {a: {local: {path: a.gguf, kv_type: q9}}}"), "models.a.local.kv_type: must be f16, f32 or q8_0");
+  EXPECT_EQ(ErrorOf("models: {a: {local: {path: a.gguf, kv_type: q9}}}"),
+            "models.a.local.kv_type: must be f16, f32 or q8_0");
 }
 
 TEST(GatewayConfig, LocalPathsGoThroughTheResolver) {

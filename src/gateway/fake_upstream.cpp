@@ -24,8 +24,11 @@ nlohmann::json Answer(const std::string& path, const nlohmann::json& body, const
   }
   if (path.find("apply-template") != std::string::npos) return {{"prompt", name + ":" + body.dump()}};
   if (path.find("chat") != std::string::npos) {
-    return {{"id", "chatcmpl-fake"}, {"object", "chat.completion"}, {"model", model},
-            {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"finish_reason", "stop"}}}},
+    return {{"id", "chatcmpl-fake"},
+            {"object", "chat.completion"},
+            {"model", model},
+            {"choices",
+             {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"finish_reason", "stop"}}}},
             {"usage", Usage()}};
   }
   return {{"id", "cmpl-fake"}, {"object", "text_completion"}, {"model", model},
@@ -110,7 +113,8 @@ void FakeUpstream::Handle(const std::string& path, const std::string& body_text,
   }
   bool stream = body.is_object() && body.value("stream", false);
   if (!stream) {
-    res.set_content(Answer(path, body.is_object() ? body : nlohmann::json::object(), b.name).dump(), "application/json");
+    res.set_content(Answer(path, body.is_object() ? body : nlohmann::json::object(), b.name).dump(),
+                    "application/json");
     return;
   }
   auto sent = std::make_shared<int>(0);
@@ -121,11 +125,13 @@ void FakeUpstream::Handle(const std::string& path, const std::string& body_text,
         if (b.break_after_chunks >= 0 && *sent >= b.break_after_chunks) return false;
         std::string data;
         if (*sent < b.stream_chunks) {
-          nlohmann::json chunk = {{"object", "chat.completion.chunk"},
-                                  {"choices", {{{"index", 0}, {"delta", {{"content", "tok" + std::to_string(*sent) + " "}}}}}}};
+          nlohmann::json chunk = {
+              {"object", "chat.completion.chunk"},
+              {"choices", {{{"index", 0}, {"delta", {{"content", "tok" + std::to_string(*sent) + " "}}}}}}};
           data = "data: " + chunk.dump() + "\n\n";
         } else {
-          nlohmann::json usage = {{"object", "chat.completion.chunk"}, {"choices", nlohmann::json::array()}, {"usage", Usage()}};
+          nlohmann::json usage = {
+              {"object", "chat.completion.chunk"}, {"choices", nlohmann::json::array()}, {"usage", Usage()}};
           data = "data: " + usage.dump() + "\n\ndata: [DONE]\n\n";
         }
         if (!sink.write(data.data(), data.size())) {

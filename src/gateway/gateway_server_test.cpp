@@ -148,7 +148,8 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstream) {
   httplib::Response res;
   httplib::Error error;
   client.send(req, res, error);
-  for (int i = 0; i < 200 && a_.cancelled_streams() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && a_.cancelled_streams() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(a_.cancelled_streams(), 1);
   EXPECT_EQ(a_.completed_streams(), 0);
 }

@@ -66,9 +66,11 @@ class GatewayTest : public ::testing::Test {
   std::string Yaml(const std::string& extra = "") {
     return "listen: {host: 127.0.0.1, port: 0}\n"
            "models:\n"
-           "  a: {upstream: {base_url: '" + a_.base_url() + "/v1', model: real-a, api_key: sk-up-a}, max_concurrent: 1, max_queue: 0}\n"
+           "  a: {upstream: {base_url: '" + a_.base_url() + "/v1', model: real-a, api_key: sk-up-a},\n"
+           "      max_concurrent: 1, max_queue: 0}\n"
            "  b: {upstream: {base_url: '" + b_.base_url() + "'}}\n"
-           "  down: {upstream: {base_url: 'http://127.0.0.1:" + std::to_string(ClosedPort()) + "', connect_timeout: 1}}\n"
+           "  down: {upstream: {base_url: 'http://127.0.0.1:" + std::to_string(ClosedPort()) +
+           "', connect_timeout: 1}}\n"
            "  slow: {upstream: {base_url: '" + a_.base_url() + "', read_timeout: 0.2}}\n"
            "routes:\n"
            "  chat:\n"

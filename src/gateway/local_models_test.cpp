@@ -70,8 +70,8 @@ TEST_F(GatewayTest, LocalModelsRunInProcessByDefault) {
   EXPECT_EQ(status, 200);
   EXPECT_EQ(StateOf(port_, "s"), "unloaded");
   std::string metrics;  // the unload runs on a worker thread
-  for (int i = 0; i < 200 && metrics.find("ingot_gateway_unload_seconds_count{model_name=\"s\"} 1") == std::string::npos;
-       ++i) {
+  for (int i = 0;
+       i < 200 && metrics.find("ingot_gateway_unload_seconds_count{model_name=\"s\"} 1") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     metrics = client.Get("/metrics")->body;
   }

@@ -84,7 +84,8 @@ Status LocalProcess::WaitReady(double timeout_seconds, const std::atomic<bool>& 
   httplib::Client client("127.0.0.1", port_);
   client.set_connection_timeout(1, 0);
   client.set_read_timeout(2, 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
     if (cancel) return Cancelled("gateway stopping");
     int status = 0;
@@ -97,7 +98,8 @@ Status LocalProcess::WaitReady(double timeout_seconds, const std::atomic<bool>& 
     if (res && res->status == 200) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Unavailable("model '" + name_ + "' was not ready within " + std::to_string(static_cast<int>(timeout_seconds)) + " s");
+  return Unavailable("model '" + name_ + "' was not ready within " + std::to_string(static_cast<int>(timeout_seconds)) +
+                     " s");
 }
 
 void LocalProcess::Stop() {

@@ -95,7 +95,8 @@ struct RequestRecord {
     std::ostringstream line;
     line << "gateway request route=" << route << " target=" << (target.empty() ? "-" : target) << " status=" << status
          << " prompt_tokens=" << prompt_tokens << " completion_tokens=" << completion_tokens
-         << " ttft_ms=" << static_cast<int64_t>(ttft * 1000) << " duration_ms=" << static_cast<int64_t>((now - start) * 1000);
+         << " ttft_ms=" << static_cast<int64_t>(ttft * 1000)
+         << " duration_ms=" << static_cast<int64_t>((now - start) * 1000);
     LogInfo(line.str());
   }
 };
@@ -271,7 +272,8 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
   std::string model = body["model"].get<std::string>();
   record->api_key = BearerToken(req);
   int64_t estimate = static_cast<int64_t>(req.body.size() / 4);
-  if (body.contains("max_tokens") && body["max_tokens"].is_number_integer()) estimate += body["max_tokens"].get<int64_t>();
+  if (body.contains("max_tokens") && body["max_tokens"].is_number_integer())
+    estimate += body["max_tokens"].get<int64_t>();
 
   std::shared_ptr<const GatewayConfig> config;  // this request's configuration, whatever reloads happen
   const RouteSpec* route_ptr = nullptr;
@@ -323,8 +325,9 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       state.SettleLoads();
     }
     if (acquired == AcquireResult::kRejected) {
-      failure = MakeFailure(429, "rate_limit_error", "target '" + target + "' is at its concurrency limit and its queue is full",
-                        target, 0, "", retry_after);
+      failure = MakeFailure(429, "rate_limit_error",
+                            "target '" + target + "' is at its concurrency limit and its queue is full", target, 0, "",
+                            retry_after);
       continue;
     }
     if (acquired == AcquireResult::kDraining) {
@@ -401,7 +404,8 @@ void HandleProxy(GatewayState& state, const std::string& path, const httplib::Re
       if (!call->error().empty()) {
         record->failed = true;
         record->status = 502;
-        SendFailure(res, route.name, MakeFailure(502, error_type, "target '" + target + "' broke off: " + call->error(), target));
+        SendFailure(res, route.name,
+                    MakeFailure(502, error_type, "target '" + target + "' broke off: " + call->error(), target));
       } else {
         if (status == 200) ReadUsage(out, *record);
         res.status = status;

@@ -52,8 +52,10 @@ bool Router::IsLocal(const std::string& model) const {
 }
 
 void Router::Prune(ClientState& client, double now) {
-  while (!client.request_times.empty() && now - client.request_times.front() >= kMinute) client.request_times.pop_front();
-  while (!client.token_times.empty() && now - client.token_times.front().first >= kMinute) client.token_times.pop_front();
+  while (!client.request_times.empty() && now - client.request_times.front() >= kMinute)
+    client.request_times.pop_front();
+  while (!client.token_times.empty() && now - client.token_times.front().first >= kMinute)
+    client.token_times.pop_front();
 }
 
 bool Router::CircuitAllows(const std::string& model, ModelState& state, double now) {
@@ -107,8 +109,9 @@ Admission Router::Admit(const std::string& api_key, const std::string& model, in
     ClientState& cs = clients_[client->api_key];
     Prune(cs, now);
     if (client->rpm > 0 && cs.request_times.size() >= static_cast<size_t>(client->rpm)) {
-      out.refusal = MakeRefusal(429, "rate_limit_error", "client '" + client->name + "' is over its requests per minute",
-                                std::max(1.0, kMinute - (now - cs.request_times.front())));
+      out.refusal =
+          MakeRefusal(429, "rate_limit_error", "client '" + client->name + "' is over its requests per minute",
+                      std::max(1.0, kMinute - (now - cs.request_times.front())));
       out.targets.clear();
       return out;
     }
@@ -116,13 +119,15 @@ Admission Router::Admit(const std::string& api_key, const std::string& model, in
     for (const auto& [t, n] : cs.token_times) used += n;
     if (client->tpm > 0 && used + estimated_tokens > client->tpm) {
       double retry = cs.token_times.empty() ? kMinute : std::max(1.0, kMinute - (now - cs.token_times.front().first));
-      out.refusal = MakeRefusal(429, "rate_limit_error", "client '" + client->name + "' is over its tokens per minute", retry);
+      out.refusal =
+          MakeRefusal(429, "rate_limit_error", "client '" + client->name + "' is over its tokens per minute", retry);
       out.targets.clear();
       return out;
     }
     if (client->max_concurrent > 0 && cs.in_flight >= client->max_concurrent) {
-      out.refusal = MakeRefusal(429, "rate_limit_error",
-                                "client '" + client->name + "' has too many requests in flight", config_->retry_after_seconds);
+      out.refusal =
+          MakeRefusal(429, "rate_limit_error", "client '" + client->name + "' has too many requests in flight",
+                      config_->retry_after_seconds);
       out.targets.clear();
       return out;
     }
@@ -288,7 +293,8 @@ void Router::Release(RequestId /*id*/, const std::string& model, bool failed, do
   if (failed) {
     ++state.consecutive_failures;
     bool was_half_open = state.circuit == CircuitState::kHalfOpen;
-    if (was_half_open || (state.circuit == CircuitState::kClosed && state.consecutive_failures >= config_->circuit_failures)) {
+    if (was_half_open ||
+        (state.circuit == CircuitState::kClosed && state.consecutive_failures >= config_->circuit_failures)) {
       state.circuit = CircuitState::kOpen;
       state.open_until = now + config_->circuit_open_seconds;
       effects_.Count("circuit_open", model);
