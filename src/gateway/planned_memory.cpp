@@ -2,6 +2,7 @@
 #include "gateway/planned_memory.h"
 
 #include "gguf/gguf.h"
+#include "quant/dtype.h"
 #include "store/planner.h"
 #include "util/log.h"
 
@@ -14,6 +15,10 @@ void FillPlannedMemory(GatewayConfig& config) {
     store::PlanOptions options;
     options.ctx = model.local->ctx;
     options.parallel = model.local->parallel;
+    options.shared_ctx = true;  // as the engine reserves it: one budget for all sequences, windows per sequence
+    if (!model.local->kv_type.empty()) {
+      if (std::optional<DType> kv = DTypeFromName(model.local->kv_type)) options.kv_type = *kv;
+    }
     Result<store::MemoryPlan> plan =
         file.ok() ? store::PlanMemory(**file, options) : Result<store::MemoryPlan>(file.status());
     if (!plan.ok()) {
