@@ -1,5 +1,5 @@
 // The machine-limit loops of one ISA build (see roofline.h). The read pass: a sum over a buffer with the
-// widest loads and software prefetch 16 KiB ahead (on the machines we measured, a core's own hardware
+// widest loads and software prefetch into L2 16 KiB ahead (on the machines we measured, a core's own hardware
 // prefetchers leave half of the bandwidth unused: 9.5 vs 15 GB/s per core). The int8 peak loop: independent chains of the widest int8 multiply-add sequence the build's
 // kernels use (vpdpbusd with AVX-512 VNNI; vpmaddubsw + vpmaddwd + vpaddd otherwise; plain integer
 // multiply-adds in the scalar build). Included by each ISA's translation unit; internal linkage (see
@@ -28,7 +28,7 @@ uint64_t ReadPass(const uint8_t* p, size_t bytes) {
 #if defined(__AVX512F__)
   __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
   for (size_t i = 0; i < bytes; i += 256) {
-    for (size_t l = 0; l < 256; l += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead + l), _MM_HINT_T0);
+    for (size_t l = 0; l < 256; l += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead + l), _MM_HINT_T1);
     a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
     b = _mm512_add_epi64(b, _mm512_load_si512(p + i + 64));
     c = _mm512_add_epi64(c, _mm512_load_si512(p + i + 128));
@@ -38,7 +38,7 @@ uint64_t ReadPass(const uint8_t* p, size_t bytes) {
 #elif defined(__AVX2__)
   __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
   for (size_t i = 0; i < bytes; i += 128) {
-    for (size_t l = 0; l < 128; l += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead + l), _MM_HINT_T0);
+    for (size_t l = 0; l < 128; l += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead + l), _MM_HINT_T1);
     a = _mm256_add_epi64(a, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
     b = _mm256_add_epi64(b, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
     c = _mm256_add_epi64(c, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
