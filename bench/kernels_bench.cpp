@@ -1,6 +1,7 @@
 // Single-thread Gemm throughput per weight type and ISA on a 2048 x 2048 matrix: decode-like GEMV (m = 1,
-// reported as weight GB/s, the number that bounds tokens/s) and prefill-like GEMM (m = 64 and 512, in
-// GFLOP/s); and the cost of converting a 2048-element activation row.
+// reported as weight GB/s, the number that bounds tokens/s; also from memory, below) and batched decode /
+// prefill GEMM (m = 4 .. 512, in GOP/s, a multiply-add counting 2); and the cost of converting a 2048-element
+// activation row.
 //   build-dir/bench/kernels_bench --benchmark_filter='Q4_K'
 #include <benchmark/benchmark.h>
 
@@ -43,19 +44,26 @@ struct Setup {
   }
 };
 
+// The GEMM includes packing the activations when the ISA has the packed path (as ops::MatMul does).
 void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
   SetActiveIsa(isa);
   Setup s(type, m);
-  const GemmArgs args{type, kK, s.w.data(), RowBytes(type, kK), 0, kRows, s.act.data(),
-                      ActivationRowBytes(type, kK), m, s.y.data(), kRows};
+  const size_t act_bytes = ActivationRowBytes(type, kK);
+  std::vector<uint8_t> packed(PackedActivationBytes(type, kK, m));
+  const GemmArgs args{type, kK, s.w.data(), RowBytes(type, kK), 0, kRows, s.act.data(), act_bytes, m, s.y.data(),
+                      kRows, packed.empty() ? nullptr : packed.data()};
   for (auto _ : state) {
+    if (!packed.empty()) PackActivations(type, kK, s.act.data(), act_bytes, m, packed.data(), 0, PackedGroups(m));
     Gemm(args);
     benchmark::DoNotOptimize(s.y.data());
     benchmark::ClobberMemory();
   }
   const double iters = static_cast<double>(state.iterations());
-  state.counters["GB/s"] = benchmark::Counter(iters * s.w.size() / 1e9, benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(iters * 2.0 * kRows * kK * m / 1e9, benchmark::Counter::kIsRate);
+  if (m == 1) {
+    state.counters["GB/s"] = benchmark::Counter(iters * double(s.w.size()) / 1e9, benchmark::Counter::kIsRate);
+  } else {
+    state.counters["GOP/s"] = benchmark::Counter(iters * 2.0 * kRows * kK * m / 1e9, benchmark::Counter::kIsRate);
+  }
   SetActiveIsa(BestIsa());
 }
 
@@ -115,7 +123,7 @@ void RegisterAll() {
   for (DType t : types) {
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
       if (!IsaSupported(isa)) continue;
-      for (size_t m : {1, 64, 512}) {
+      for (size_t m : {1, 4, 8, 16, 64, 512}) {
         const std::string name = std::string(m == 1 ? "Gemv/" : "Gemm/") + std::string(DTypeName(t)) + "/" +
                                  std::string(IsaName(isa)) + "/m:" + std::to_string(m);
         benchmark::RegisterBenchmark(name.c_str(), [t, isa, m](benchmark::State& st) { RunGemm(st, t, isa, m); })
