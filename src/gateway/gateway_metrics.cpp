@@ -31,11 +31,11 @@ constexpr size_t kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
 
 void GatewayMetrics::Observe(const std::string& name, const std::string& model, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  ObserveLocked(name, model, seconds);
+  ObserveLocked(name, Label("model_name", model), seconds);
 }
 
-void GatewayMetrics::ObserveLocked(const std::string& name, const std::string& model, double seconds) {
-  Histogram& h = histograms_[{name, model}];
+void GatewayMetrics::ObserveLocked(const std::string& name, const std::string& labels, double seconds) {
+  Histogram& h = histograms_[{name, labels}];
   if (h.counts.empty()) h.counts.assign(kNumBuckets + 1, 0);
   size_t i = 0;
   while (i < kNumBuckets && seconds > kBuckets[i]) ++i;
@@ -53,8 +53,13 @@ void GatewayMetrics::RecordRequest(const std::string& route, const std::string& 
   std::string model = Label("model_name", target);
   counters_[Series("vllm:prompt_tokens_total", model)] += static_cast<double>(prompt_tokens);
   counters_[Series("vllm:generation_tokens_total", model)] += static_cast<double>(completion_tokens);
-  ObserveLocked("vllm:e2e_request_latency_seconds", target, seconds);
-  if (ttft_seconds > 0) ObserveLocked("vllm:time_to_first_token_seconds", target, ttft_seconds);
+  ObserveLocked("vllm:e2e_request_latency_seconds", model, seconds);
+  if (ttft_seconds > 0) ObserveLocked("vllm:time_to_first_token_seconds", model, ttft_seconds);
+  std::string by_route = Label("route", route);
+  counters_[Series("ingot_gateway_route_prompt_tokens_total", by_route)] += static_cast<double>(prompt_tokens);
+  counters_[Series("ingot_gateway_route_generation_tokens_total", by_route)] += static_cast<double>(completion_tokens);
+  ObserveLocked("ingot_gateway_route_request_seconds", by_route, seconds);
+  if (ttft_seconds > 0) ObserveLocked("ingot_gateway_route_time_to_first_token_seconds", by_route, ttft_seconds);
 }
 
 void GatewayMetrics::CountEvent(const std::string& event, const std::string& model) {
@@ -84,12 +89,11 @@ std::string GatewayMetrics::Render() const {
   emit(counters_, "counter");
   emit(gauges_, "gauge");
   for (const auto& [key, h] : histograms_) {
-    const auto& [name, model] = key;
+    const auto& [name, label] = key;
     if (name != last) {
       out << "# TYPE " << name << " histogram\n";
       last = name;
     }
-    std::string label = Label("model_name", model);
     uint64_t cumulative = 0;
     for (size_t i = 0; i <= kNumBuckets; ++i) {
       cumulative += h.counts[i];

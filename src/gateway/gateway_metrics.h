@@ -13,8 +13,8 @@ namespace ingot::gateway {
 
 class GatewayMetrics {
  public:
-  // One finished request: ingot_gateway_requests_total{route,target,status}, and per target the e2e latency and
-  // TTFT histograms and token counters under the vllm: names.
+  // One finished request: ingot_gateway_requests_total{route,target,status}; per target the e2e latency and
+  // TTFT histograms and token counters under the vllm: names; per route the same as ingot_gateway_route_*.
   void RecordRequest(const std::string& route, const std::string& target, int status, double seconds,
                      double ttft_seconds, int64_t prompt_tokens, int64_t completion_tokens);
   // Adds an observation to the histogram `name`{model_name} (buckets from 1 ms to 2560 s, as vLLM's TTFT).
@@ -26,7 +26,7 @@ class GatewayMetrics {
   std::string Render() const;
 
  private:
-  void ObserveLocked(const std::string& name, const std::string& model, double seconds);
+  void ObserveLocked(const std::string& name, const std::string& labels, double seconds);
 
   mutable std::mutex mu_;
   std::map<std::string, double> counters_;  // full series text ("name{labels}") → value
@@ -36,7 +36,7 @@ class GatewayMetrics {
     double sum = 0;
     uint64_t count = 0;
   };
-  std::map<std::pair<std::string, std::string>, Histogram> histograms_;  // (name, model)
+  std::map<std::pair<std::string, std::string>, Histogram> histograms_;  // (name, label text)
 };
 
 }  // namespace ingot::gateway

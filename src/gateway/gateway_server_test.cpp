@@ -123,8 +123,15 @@ TEST_F(GatewayTest, StreamsThroughAndNeverFallsBackAfterTheFirstByte) {
   EXPECT_NE(res->body.find("tok0 "), std::string::npos);
   EXPECT_NE(res->body.find("tok2 "), std::string::npos);
   EXPECT_NE(res->body.find("data: [DONE]"), std::string::npos);
+  // The gateway records the request after the last byte has gone out, so the client may see [DONE] first.
   httplib::Client client("127.0.0.1", port_);
-  EXPECT_NE(client.Get("/metrics")->body.find("vllm:generation_tokens_total{model_name=\"a\"} 3"), std::string::npos);
+  const std::string series = "vllm:generation_tokens_total{model_name=\"a\"} 3";
+  bool counted = false;
+  for (int i = 0; i < 200 && !counted; ++i) {
+    counted = client.Get("/metrics")->body.find(series) != std::string::npos;
+    if (!counted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(counted);
 
   a_.SetBehaviour(Behave("a", 0, 0, 3, 0, 1));  // breaks off after one chunk
   auto broken = Post(Chat("chat", true));
@@ -262,6 +269,8 @@ TEST_F(GatewayTest, ModelsHealthAndMetrics) {
   EXPECT_NE(metrics->body.find("vllm:e2e_request_latency_seconds_bucket{model_name=\"a\",le=\"+Inf\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics->body.find("vllm:e2e_request_latency_seconds_count{model_name=\"a\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("ingot_gateway_route_request_seconds_count{route=\"chat\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("ingot_gateway_route_prompt_tokens_total{route=\"chat\"} 5"), std::string::npos);
 }
 
 TEST_F(GatewayTest, ReloadKeepsTheOldConfigWhenTheNewOneIsInvalid) {
