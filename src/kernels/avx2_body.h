@@ -50,17 +50,17 @@ __m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<cons
 __m256i BsumsDot(const uint8_t* q8k, __m256i coef) { return _mm256_madd_epi16(Load256(q8k + kQ8KSums), coef); }
 
 // Q4_K / Q5_K: the 8 6-bit scales (bytes 0-7) and mins (bytes 8-15) from the 12 packed bytes (layout in
-// quant/blocks.h), four at a time in 32-bit words: sub-blocks 0-3 are the low 6 bits of bytes 0-3 (scales)
-// and 4-7 (mins); sub-blocks 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2 bits
-// from the top of bytes 0-7. Built in registers: no narrow stores read back wide.
+// quant/blocks.h), four at a time in 32-bit words w0..w2: sub-blocks 0-3 are the low 6 bits of w0 (scales) and
+// w1 (mins); sub-blocks 4-7 take their low 4 bits from the nibbles of w2 and their top 2 bits from the top of
+// w0 / w1. Vector shifts and masks: moving four scalar words into a vector costs more shuffle-port
+// operations than the whole decode. Reads 16 bytes at q.
 __m128i K4ScalesMins(const uint8_t* q) {
-  uint32_t w[3];
-  __builtin_memcpy(w, q, 12);
-  const uint32_t sc_lo = w[0] & 0x3f3f3f3fu, m_lo = w[1] & 0x3f3f3f3fu;
-  const uint32_t sc_hi = (w[2] & 0x0f0f0f0fu) | (((w[0] >> 6) & 0x03030303u) << 4);
-  const uint32_t m_hi = ((w[2] >> 4) & 0x0f0f0f0fu) | (((w[1] >> 6) & 0x03030303u) << 4);
-  return _mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi), static_cast<int>(m_lo),
-                        static_cast<int>(m_hi));
+  const __m128i words = _mm_shuffle_epi32(Load128(q), 0x98);  // w0, w2, w1, w2
+  const __m128i low = _mm_and_si128(_mm_srlv_epi32(words, _mm_setr_epi32(0, 0, 0, 4)),
+                                    _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  // (w >> 6 & 3) << 4 of w0 and w1, moved into words 1 and 3 by a 64-bit shift.
+  const __m128i high = _mm_and_si128(_mm_slli_epi64(words, 30), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(low, high);
 }
 
 // The mins of K4ScalesMins as 16 int16 lanes, each repeated for the two 16-element groups of its sub-block.
