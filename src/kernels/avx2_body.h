@@ -229,13 +229,29 @@ template <int N> void DotIq4Nl(size_t k, const uint8_t* w, const uint8_t* a, siz
   DotQ8Act<Iq4NlWeights, N>(k, w, a, as, y, ys);
 }
 
-// Q4_K / Q5_K against Q8_K. Per 64-element chunk c: 32 bytes of qs hold sub-block 2c (low nibbles) and 2c+1
-// (high nibbles); Q5_K adds bit 2c / 2c+1 of qh[l] as 16.
+// The codes of 64-element chunk c (0..3) of a Q4_K / Q5_K block `b`: 32 bytes of qs hold sub-block 2c (low
+// nibbles, into `lo`) and 2c+1 (high nibbles, into `hi`); Q5_K adds bit 2c / 2c+1 of qh[l] (`qh`, the block's 32
+// qh bytes) as 16.
+template <bool kFiveBit>
+inline void K45ChunkCodes(const uint8_t* b, __m256i qh, int c, __m256i* lo, __m256i* hi) {
+  constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i q = Load256(b + kQsOffset + 32 * c);
+  *lo = _mm256_and_si256(q, low4);
+  *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+  if constexpr (kFiveBit) {
+    const __m256i m_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+    const __m256i m_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    *lo = _mm256_or_si256(*lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_lo), m_lo), sixteen));
+    *hi = _mm256_or_si256(*hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_hi), m_hi), sixteen));
+  }
+}
+
+// Q4_K / Q5_K against Q8_K, chunk by chunk (K45ChunkCodes).
 template <bool kFiveBit, int N>
 void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
   using Block = std::conditional_t<kFiveBit, quant::BlockQ5_K, quant::BlockQ4_K>;
-  constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
   __m256 acc[N];
   __m256 mins[N];
   for (int j = 0; j < N; ++j) acc[j] = mins[j] = _mm256_setzero_ps();
@@ -250,16 +266,8 @@ void DotQ45K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     const __m256i qh = kFiveBit ? Load256(wb + 16) : _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
-      const __m256i q = Load256(wb + kQsOffset + 32 * c);
-      __m256i lo = _mm256_and_si256(q, low4);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-      if constexpr (kFiveBit) {
-        const __m256i m_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
-        const __m256i m_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
-        const __m256i sixteen = _mm256_set1_epi8(16);
-        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_lo), m_lo), sixteen));
-        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_hi), m_hi), sixteen));
-      }
+      __m256i lo, hi;
+      K45ChunkCodes<kFiveBit>(wb, qh, c, &lo, &hi);
       const __m256i s_lo = _mm256_set1_epi16(sc[2 * c]), s_hi = _mm256_set1_epi16(sc[2 * c + 1]);
       for (int j = 0; j < N; ++j) {
         const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 64 * c;

@@ -46,20 +46,10 @@ struct Q45KFormat {
   static constexpr size_t kBlockBytes = kFiveBit ? sizeof(quant::BlockQ5_K) : sizeof(quant::BlockQ4_K);
   static constexpr bool kActQ8K = true, kHasMin = true;
   static void Decode(const uint8_t* b, int8_t* codes, float* scale, float* min) {
-    constexpr size_t kQsOffset = kFiveBit ? 48 : 16;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i qh = kFiveBit ? Load256(b + 16) : _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
-      const __m256i q = Load256(b + kQsOffset + 32 * c);
-      __m256i lo = _mm256_and_si256(q, low4);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-      if constexpr (kFiveBit) {
-        const __m256i m_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
-        const __m256i m_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
-        const __m256i sixteen = _mm256_set1_epi8(16);
-        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_lo), m_lo), sixteen));
-        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, m_hi), m_hi), sixteen));
-      }
+      __m256i lo, hi;
+      K45ChunkCodes<kFiveBit>(b, qh, c, &lo, &hi);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c), lo);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c + 32), hi);
     }
