@@ -158,6 +158,19 @@ void DecoderModel::AddRows(float* y, size_t T, const std::vector<float>& bias) {
   for (size_t t = 0; t < T; ++t) ops::Add(y + t * bias.size(), bias.data(), bias.size());
 }
 
+DecoderModel::QkvRows DecoderModel::NormAndProjectQkv(const std::vector<float>& norm, const ops::TensorView& wq,
+                                                      const ops::TensorView& wk, const ops::TensorView& wv,
+                                                      size_t T) {
+  const size_t E = size_t(info_.n_embd);
+  float* h = Grow(h_, T * E);
+  QkvRows r{Grow(q_, T * wq.rows), Grow(k_, T * wk.rows), Grow(v_, T * wv.rows), Grow(attn_, T * wq.rows)};
+  NormRows(x_.data(), T, E, norm.data(), h);
+  Linear(wq, h, T, r.q);
+  Linear(wk, h, T, r.k);
+  Linear(wv, h, T, r.v);
+  return r;
+}
+
 void DecoderModel::RopeAndStore(const Batch& batch, KvStore& kv, const AttentionSpec& a, float* q, float* k,
                                 const float* v) {
   const size_t q_dim = size_t(a.n_head) * size_t(a.head_dim);

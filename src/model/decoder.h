@@ -86,6 +86,16 @@ class DecoderModel : public Model {
   void Linear(const ops::TensorView& w, const float* x, size_t T, float* y);
   // y[t] += bias for T rows of bias.size()
   void AddRows(float* y, size_t T, const std::vector<float>& bias);
+  // The attention inputs of a layer with separate Q/K/V projections: h_ = RMSNorm(x_) ⊙ norm, then q_, k_, v_
+  // [T, w.rows] = h_ · Wᵀ; `attn` is attn_ grown for the attention output [T, wq.rows].
+  struct QkvRows {
+    float* q;
+    float* k;
+    float* v;
+    float* attn;
+  };
+  QkvRows NormAndProjectQkv(const std::vector<float>& norm, const ops::TensorView& wq, const ops::TensorView& wk,
+                            const ops::TensorView& wv, size_t T);
   // Rotates q [T, n_head, head_dim] and k [T, n_head_kv, head_dim] (k may be null: a shared-KV layer) and stores
   // k, v into the cache layer of the spec.
   void RopeAndStore(const Batch& batch, KvStore& kv, const AttentionSpec& a, float* q, float* k, const float* v);
@@ -109,6 +119,7 @@ class DecoderModel : public Model {
   ops::TensorView output_;          // [n_vocab, n_embd]
   ops::ActivationBuffer act_;
   std::vector<float> x_;            // residual stream [T, n_embd]
+  std::vector<float> h_, q_, k_, v_, attn_;  // per-forward buffers [T, width]: normed input, Q, K, V, attention
 
  private:
   Status CheckBatch(const Batch& batch, const KvStore& kv) const;

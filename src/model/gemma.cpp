@@ -97,15 +97,8 @@ class Gemma final : public DecoderModel {
     const size_t hd = size_t(cfg_.head_dim);
     Embed(batch, tok_embd_, std::sqrt(float(cfg_.n_embd)));
     for (const GemmaLayer& l : layers_) {
-      float* h = Grow(h_, T * E);
-      float* q = Grow(q_, T * l.wq.rows);
-      float* k = Grow(k_, T * l.wk.rows);
-      float* v = Grow(v_, T * l.wv.rows);
-      float* attn = Grow(attn_, T * l.wq.rows);
-      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
-      Linear(l.wq, h, T, q);
-      Linear(l.wk, h, T, k);
-      Linear(l.wv, h, T, v);
+      auto [q, k, v, attn] = NormAndProjectQkv(l.attn_norm, l.wq, l.wk, l.wv, T);
+      float* h = h_.data();  // [T, n_embd] scratch from here on
       if (!l.q_norm.empty()) {
         NormRows(q, T * size_t(l.attn.n_head), hd, l.q_norm.data(), q);
         NormRows(k, T * size_t(l.attn.n_head_kv), hd, l.k_norm.data(), k);
@@ -130,7 +123,7 @@ class Gemma final : public DecoderModel {
   BaseConfig cfg_;
   ops::TensorView tok_embd_;  // [n_vocab, n_embd]
   std::vector<GemmaLayer> layers_;
-  std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers
+  std::vector<float> f_;  // per-forward FFN buffer
 };
 
 }  // namespace

@@ -308,7 +308,7 @@ class Gemma4 final : public DecoderModel {
   std::vector<float> ple_proj_norm_;  // [n_ple]
   std::vector<Gemma4Layer> layers_;
   // Per-forward buffers.
-  std::vector<float> h_, q_, k_, v_, attn_, f_, experts_in_, experts_out_, ple_, ple_tok_, ple_gate_;
+  std::vector<float> f_, experts_in_, experts_out_, ple_, ple_tok_, ple_gate_;
   ExpertPass expert_pass_;
   int32_t n_moe_layers_ = 0;
   uint64_t expert_bytes_ = 0;  // all experts of all layers

@@ -104,15 +104,8 @@ class Llama final : public DecoderModel {
     const size_t E = size_t(c.n_embd);
     Embed(batch, tok_embd_, 1.0f);
     for (const LlamaLayer& l : layers_) {
-      float* h = Grow(h_, T * E);
-      float* q = Grow(q_, T * l.wq.rows);
-      float* k = Grow(k_, T * l.wk.rows);
-      float* v = Grow(v_, T * l.wv.rows);
-      float* attn = Grow(attn_, T * l.wq.rows);
-      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
-      Linear(l.wq, h, T, q);
-      Linear(l.wk, h, T, k);
-      Linear(l.wv, h, T, v);
+      auto [q, k, v, attn] = NormAndProjectQkv(l.attn_norm, l.wq, l.wk, l.wv, T);
+      float* h = h_.data();  // [T, n_embd] scratch from here on
       RopeAndStore(batch, kv, l.attn, q, k, v);
       if (attn_temp_scale_ != 0.0f) ScaleQueriesByPosition(batch, q, l.wq.rows);
       Attend(batch, kv, l.attn, q, attn);
@@ -140,7 +133,7 @@ class Llama final : public DecoderModel {
   ops::TensorView tok_embd_;       // [n_vocab, n_embd]
   std::vector<float> rope_freqs_;  // [n_rot / 2] or empty
   std::vector<LlamaLayer> layers_;
-  std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers, [T, width]
+  std::vector<float> f_;  // per-forward FFN buffer [T, n_embd]
   ExpertPass expert_pass_;
   int32_t n_moe_layers_ = 0;
   uint64_t expert_bytes_ = 0;  // all experts of all layers

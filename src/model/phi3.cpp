@@ -128,7 +128,7 @@ class Phi3 final : public DecoderModel {
   std::vector<float> rope_factors_;       // [n_rot / 2] LongRoPE short factors, or empty
   std::vector<float> rope_factors_long_;  // [n_rot / 2] LongRoPE long factors, or empty
   std::vector<Phi3Layer> layers_;
-  std::vector<float> h_, q_, k_, v_, attn_, wide_, gate_, up_;  // per-forward buffers
+  std::vector<float> wide_, gate_, up_;  // per-forward buffers
 };
 
 }  // namespace

@@ -103,15 +103,8 @@ class Qwen final : public DecoderModel {
     const size_t hd = size_t(cfg_.head_dim);
     Embed(batch, tok_embd_, 1.0f);
     for (const QwenLayer& l : layers_) {
-      float* h = Grow(h_, T * E);
-      float* q = Grow(q_, T * l.wq.rows);
-      float* k = Grow(k_, T * l.wk.rows);
-      float* v = Grow(v_, T * l.wv.rows);
-      float* attn = Grow(attn_, T * l.wq.rows);
-      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
-      Linear(l.wq, h, T, q);
-      Linear(l.wk, h, T, k);
-      Linear(l.wv, h, T, v);
+      auto [q, k, v, attn] = NormAndProjectQkv(l.attn_norm, l.wq, l.wk, l.wv, T);
+      float* h = h_.data();  // [T, n_embd] scratch from here on
       if (!l.bq.empty()) AddRows(q, T, l.bq);
       if (!l.bk.empty()) AddRows(k, T, l.bk);
       if (!l.bv.empty()) AddRows(v, T, l.bv);
@@ -133,7 +126,7 @@ class Qwen final : public DecoderModel {
   BaseConfig cfg_;
   ops::TensorView tok_embd_;  // [n_vocab, n_embd]
   std::vector<QwenLayer> layers_;
-  std::vector<float> h_, q_, k_, v_, attn_, f_;  // per-forward buffers
+  std::vector<float> f_;  // per-forward FFN buffer
   ExpertPass expert_pass_;
   int32_t n_moe_layers_ = 0;
   uint64_t expert_bytes_ = 0;  // all experts of all layers
