@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -126,7 +127,15 @@ TEST(EngineTest, PreemptionUnderKvPressureKeepsResults) {
   std::vector<std::string> prompts = {"Once upon a time", "The little dog", "Lily and Tom went", "One day, a bird"};
   std::vector<std::future<Outcome>> a, b;
   for (const auto& p : prompts) a.push_back(Start(*big, tk.Encode(p, true, false), 40));
-  for (const auto& p : prompts) b.push_back(Start(*small, tk.Encode(p, true, false), 40));
+  // The small engine's first token waits until all four are submitted, so they always compete for blocks (a
+  // descheduled test thread would otherwise let them run one after another).
+  std::latch all_submitted(1);
+  auto wait_for_all = [&all_submitted](int) {
+    all_submitted.wait();
+    return true;
+  };
+  for (const auto& p : prompts) b.push_back(Start(*small, tk.Encode(p, true, false), 40, wait_for_all));
+  all_submitted.count_down();
   for (size_t i = 0; i < prompts.size(); ++i) {
     Outcome want = a[i].get(), got = b[i].get();
     EXPECT_EQ(want.tokens, got.tokens) << prompts[i] << ": " << FinishReasonName(got.finish.reason) << " "
