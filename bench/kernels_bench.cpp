@@ -5,6 +5,7 @@
 //   build-dir/bench/kernels_bench --benchmark_filter='Q4_K'
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@ struct Setup {
   DType type;
   size_t m;
   std::vector<uint8_t> w, act;
-  std::vector<float> y;
+  std::vector<float> x, y;
 
   Setup(DType t, size_t m_) : type(t), m(m_) {
     std::mt19937 rng(42);
@@ -36,15 +37,18 @@ struct Setup {
     }
     const size_t ab = ActivationRowBytes(t, kK);
     act.resize(m * ab);
+    x.resize(m * kK);
     for (size_t i = 0; i < m; ++i) {
       for (float& v : row) v = dist(rng);
+      std::copy(row.begin(), row.end(), x.begin() + long(i * kK));
       QuantizeActivationRow(t, row.data(), &act[i * ab], kK);
     }
     y.resize(m * kRows);
   }
 };
 
-// The GEMM includes packing the activations when the ISA has the packed path (as ops::MatMul does).
+// The GEMM includes packing the activations when the ISA has the packed path (as ops::MatMul does), and
+// converting them otherwise.
 void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
   SetActiveIsa(isa);
   Setup s(type, m);
@@ -53,7 +57,11 @@ void RunGemm(benchmark::State& state, DType type, Isa isa, size_t m) {
   const GemmArgs args{type, kK, s.w.data(), RowBytes(type, kK), 0, kRows, s.act.data(), act_bytes, m, s.y.data(),
                       kRows, packed.empty() ? nullptr : packed.data()};
   for (auto _ : state) {
-    if (!packed.empty()) PackActivations(type, kK, s.act.data(), act_bytes, m, packed.data(), 0, PackedGroups(m));
+    if (!packed.empty()) {
+      PackActivations(type, kK, s.x.data(), kK, m, packed.data(), 0, PackedGroups(m));
+    } else {
+      for (size_t i = 0; i < m; ++i) QuantizeActivationRow(type, &s.x[i * kK], &s.act[i * act_bytes], kK);
+    }
     Gemm(args);
     benchmark::DoNotOptimize(s.y.data());
     benchmark::ClobberMemory();
@@ -121,7 +129,7 @@ void RegisterAll() {
         ->UseRealTime();
   }
   for (DType t : types) {
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmx}) {
       if (!IsaSupported(isa)) continue;
       for (size_t m : {1, 4, 8, 16, 64, 512}) {
         const std::string name = std::string(m == 1 ? "Gemv/" : "Gemm/") + std::string(DTypeName(t)) + "/" +

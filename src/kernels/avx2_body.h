@@ -294,10 +294,19 @@ template <int N> void DotQ5K(size_t k, const uint8_t* w, const uint8_t* a, size_
   DotQ45K<true, N>(k, w, a, as, y, ys);
 }
 
+// The codes (0..63, before the -32 offset) of 32-element chunk g (0..3) of half h (0, 1) of a Q6_K block b,
+// given that half's 32 qh bytes: low 4 bits from ql (low or high nibbles), high 2 bits from qh at shift 2g.
+inline __m256i Q6KChunkCodes(const uint8_t* b, __m256i qh, int h, int g) {
+  __m256i low = Load256(b + 64 * h + 32 * (g & 1));
+  if (g >= 2) low = _mm256_srli_epi16(low, 4);
+  low = _mm256_and_si256(low, _mm256_set1_epi8(0x0F));
+  const __m256i high = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), _mm256_set1_epi8(3));
+  return _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+}
+
 // Q6_K against Q8_K: codes q in [0, 63] (the -32 offset is applied through the activation block sums).
 template <int N>
 void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
-  const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3);
   __m256 acc[N];
   __m256 offsets[N];
   for (int j = 0; j < N; ++j) acc[j] = offsets[j] = _mm256_setzero_ps();
@@ -311,11 +320,7 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
     for (int h = 0; h < 2; ++h) {
       const __m256i qh = Load256(wb + 128 + 32 * h);
       for (int g = 0; g < 4; ++g) {
-        __m256i low = Load256(wb + 64 * h + 32 * (g & 1));
-        if (g >= 2) low = _mm256_srli_epi16(low, 4);
-        low = _mm256_and_si256(low, low4);
-        const __m256i high = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), low2);
-        const __m256i q = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+        const __m256i q = Q6KChunkCodes(wb, qh, h, g);
         const int s = 8 * h + 2 * g;
         const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scales[s + 1]), _mm_set1_epi16(scales[s]));
         for (int j = 0; j < N; ++j) {

@@ -334,7 +334,8 @@ void DotIq4Xs(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* 
 
 }  // namespace v512
 
-void FillAvx512Table(KernelTable& t) {
+// Unused by kernels_amx.cpp, which includes this file for its helpers and keeps the VNNI table's dots.
+[[maybe_unused]] void FillAvx512Table(KernelTable& t) {
   FillAvx2All(t);  // 256-bit kernels, compiled here with this build's flags
   SetDot(t, DType::kF32, INGOT_BY_ACTS_PAIRED(v512::DotF32Pair, v512::DotF32));
   SetDot(t, DType::kF16, INGOT_BY_ACTS_PAIRED(v512::DotF16Pair, v512::DotF16));

@@ -44,14 +44,20 @@ using PackedGemmFn = void (*)(size_t k, const uint8_t* w, size_t w_stride, size_
 using PackGroupsFn = void (*)(size_t k, const uint8_t* act, size_t act_stride, size_t m, uint8_t* packed, size_t g0,
                               size_t g1);
 using GroupBytesFn = size_t (*)(size_t k);
+// Packs token groups [g0, g1) of m float activation rows (x_stride floats apart): for packed paths that take
+// the floats themselves (AMX, in bf16) rather than rows converted to ActivationType.
+using PackFloatsFn = void (*)(size_t k, const float* x, size_t x_stride, size_t m, uint8_t* packed, size_t g0,
+                              size_t g1);
 
 struct KernelTable {
   DotTileFn dot[kNumTypeIds] = {};        // indexed by weight type
   ConvertFn convert[kNumTypeIds] = {};    // indexed by activation type (ActivationType of a weight type)
   PeakFn int8_peak = nullptr;
+  PeakFn matrix_peak = nullptr;  // the tile unit's peak loop (AMX bf16), where the ISA has one
   ReadPassFn read_pass = nullptr;
   PackedGemmFn packed_gemm[kNumTypeIds] = {};  // indexed by weight type; null: no packed path
   PackGroupsFn pack_groups[kNumTypeIds] = {};
+  PackFloatsFn pack_floats[kNumTypeIds] = {};  // set instead of pack_groups by paths packing floats
   GroupBytesFn group_bytes[kNumTypeIds] = {};
   size_t packed_min_acts[kNumTypeIds] = {};    // fewest tokens for which the packed path pays
 };
@@ -64,5 +70,6 @@ void FillScalar(KernelTable& table);
 void FillAvx2(KernelTable& table);
 void FillAvx512(KernelTable& table);
 void FillAvx512Vnni(KernelTable& table);
+void FillAmx(KernelTable& table);
 
 }  // namespace ingot::kernels

@@ -8,15 +8,40 @@
 #include <cassert>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "kernels/kernel_table.h"
 #include "util/cpu.h"
 #include "util/log.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace ingot::kernels {
 namespace {
 
-constexpr std::array kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni};
+constexpr std::array kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmx};
+
+// AMX needs the tile instructions (CPUID leaf 7: EDX bit 24 AMX-TILE, bit 22 AMX-BF16) and, on Linux, the
+// process's permission to use the tile data state, which the kernel grants on request (arch_prctl
+// ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; it fails on kernels or hypervisors without AMX support).
+bool AmxUsable() {
+  static const bool usable = [] {
+#if defined(__x86_64__) && defined(__linux__)
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    if (((edx >> 24) & 1) == 0 || ((edx >> 22) & 1) == 0) return false;
+    constexpr long kReqXcompPerm = 0x1023, kXtileData = 18;
+    return syscall(SYS_arch_prctl, kReqXcompPerm, kXtileData) == 0;
+#else
+    return false;
+#endif
+  }();
+  return usable;
+}
 
 const KernelTable& TableFor(Isa isa) {
   static const std::array<KernelTable, kAllIsas.size()> tables = [] {
@@ -28,6 +53,8 @@ const KernelTable& TableFor(Isa isa) {
     FillAvx512(t[2]);
     t[3] = t[2];
     FillAvx512Vnni(t[3]);
+    t[4] = t[3];
+    FillAmx(t[4]);
     return t;
   }();
   return tables[static_cast<size_t>(isa)];
@@ -45,7 +72,7 @@ Isa InitialIsa() {
       return BestIsa();
     }
   }
-  LogWarn(std::string("INGOT_ISA=") + name + ": unknown (scalar, avx2, avx512, avx512vnni); using " +
+  LogWarn(std::string("INGOT_ISA=") + name + ": unknown (scalar, avx2, avx512, avx512vnni, amx); using " +
           std::string(IsaName(BestIsa())));
   return BestIsa();
 }
@@ -63,6 +90,7 @@ std::string_view IsaName(Isa isa) {
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAmx: return "amx";
   }
   return "unknown";
 }
@@ -76,6 +104,7 @@ bool IsaSupported(Isa isa) {
     case Isa::kAvx2: return avx2;
     case Isa::kAvx512: return avx512;
     case Isa::kAvx512Vnni: return avx512 && f.avx512vnni;
+    case Isa::kAmx: return avx512 && f.avx512vnni && f.avx512bf16 && AmxUsable();
   }
   return false;
 }
@@ -133,18 +162,35 @@ size_t PackedGroups(size_t m) { return (m + kPackLanes - 1) / kPackLanes; }
 
 size_t PackedActivationBytes(DType weight, size_t k, size_t m) {
   const auto id = static_cast<size_t>(weight);
-  if (id >= kNumTypeIds) return 0;
+  if (id >= kNumTypeIds || k % 32 != 0) return 0;
   const KernelTable& t = ActiveTable();
   // Below the minimum, most of a 16-token group's lanes would be padding and decoding the rows would not pay.
   if (t.packed_gemm[id] == nullptr || m < t.packed_min_acts[id]) return 0;
   return PackedGroups(m) * t.group_bytes[id](k);
 }
 
-void PackActivations(DType weight, size_t k, const uint8_t* act, size_t act_row_bytes, size_t m, uint8_t* packed,
+void PackActivations(DType weight, size_t k, const float* x, size_t x_stride, size_t m, uint8_t* packed,
                      size_t group_begin, size_t group_end) {
-  const PackGroupsFn pack = ActiveTable().pack_groups[static_cast<size_t>(weight)];
-  assert(pack != nullptr && group_end <= PackedGroups(m));
-  pack(k, act, act_row_bytes, m, packed, group_begin, group_end);
+  const KernelTable& t = ActiveTable();
+  const auto id = static_cast<size_t>(weight);
+  assert(group_end <= PackedGroups(m));
+  if (t.pack_floats[id] != nullptr) {
+    t.pack_floats[id](k, x, x_stride, m, packed, group_begin, group_end);
+    return;
+  }
+  // Paths that pack converted rows: each group's rows are converted into a per-thread buffer first.
+  const PackGroupsFn pack = t.pack_groups[id];
+  assert(pack != nullptr);
+  const size_t row_bytes = ActivationRowBytes(weight, k), group_bytes = t.group_bytes[id](k);
+  thread_local std::vector<uint8_t> rows;
+  if (rows.size() < kPackLanes * row_bytes) rows.resize(kPackLanes * row_bytes);
+  for (size_t g = group_begin; g < group_end; ++g) {
+    const size_t n = std::min(kPackLanes, m - g * kPackLanes);
+    for (size_t i = 0; i < n; ++i) {
+      QuantizeActivationRow(weight, x + (g * kPackLanes + i) * x_stride, rows.data() + i * row_bytes, k);
+    }
+    pack(k, rows.data(), row_bytes, n, packed + g * group_bytes, 0, 1);
+  }
 }
 
 void Gemm(const GemmArgs& a) {

@@ -13,7 +13,7 @@
 
 namespace ingot::kernels {
 
-enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Vnni };
+enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Vnni, kAmx };  // kAmx: AVX-512 VNNI + AMX-BF16 tiles
 std::string_view IsaName(Isa isa);
 Isa BestIsa();                 // the best the CPU supports among the compiled variants
 Isa ActiveIsa();               // initially BestIsa(), or the supported ISA named by $INGOT_ISA (e.g. "scalar")
@@ -53,16 +53,19 @@ struct GemmArgs {
 // whatever the split. GemmSupported(weight_type) must hold and k must fill whole blocks.
 void Gemm(const GemmArgs& args);
 
-// Prefill and batched decode on AVX-512 VNNI: activations packed in groups of 16 tokens, weight rows decoded
-// 8 at a time into a per-thread buffer (vnni_gemm.h). PackedActivationBytes is the size of the packed form of
-// m converted rows, or 0 when the active ISA has no packed path for this weight type or m is below the size
-// where it pays; then callers leave GemmArgs::packed null. Results differ from the unpacked path only by
-// float rounding, and never depend on the row range or on how tokens are grouped.
+// Prefill and batched decode. AVX-512 VNNI: activations converted to int8 and packed in groups of 16 tokens,
+// weight rows decoded 8 at a time into a per-thread buffer (vnni_gemm.h). AMX: activations packed in bf16,
+// weight rows decoded to bf16 a panel at a time, products on the tile unit (kernels_amx.cpp).
+// PackedActivationBytes is the size of the packed form of m rows, or 0 when the active ISA has no packed
+// path for this weight type or m is below the size where it pays; then callers convert the rows with
+// QuantizeActivationRow and leave GemmArgs::packed null (GemmArgs::act is not read when packed is set).
+// Results differ from the unpacked path only by rounding, and never depend on the row range or on how tokens
+// are grouped.
 size_t PackedActivationBytes(DType weight, size_t k, size_t m);
 size_t PackedGroups(size_t m);  // ceil(m / 16)
-// Packs groups [group_begin, group_end) of m converted activation rows (act_row_bytes apart) into packed
+// Packs groups [group_begin, group_end) of m float activation rows (x_stride floats apart) into packed
 // (PackedActivationBytes of it); ranges may be packed on different threads.
-void PackActivations(DType weight, size_t k, const uint8_t* act, size_t act_row_bytes, size_t m, uint8_t* packed,
+void PackActivations(DType weight, size_t k, const float* x, size_t x_stride, size_t m, uint8_t* packed,
                      size_t group_begin, size_t group_end);
 
 // Single dot product of one weight row with one converted activation row, with the active ISA; bit-identical

@@ -7,5 +7,6 @@ namespace ingot::kernels {
 void FillAvx2(KernelTable&) {}
 void FillAvx512(KernelTable&) {}
 void FillAvx512Vnni(KernelTable&) {}
+void FillAmx(KernelTable&) {}
 
 }  // namespace ingot::kernels

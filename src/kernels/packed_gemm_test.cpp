@@ -1,5 +1,6 @@
-// The packed GEMM path (AVX-512 VNNI, vnni_gemm.h) against the scalar Gemm: sizes around the 16-token groups
-// and 8-row tiles, misaligned inputs, and results independent of row ranges and token counts.
+// The packed GEMM paths (AVX-512 VNNI, vnni_gemm.h; AMX, kernels_amx.cpp) against the scalar Gemm or the exact
+// product: sizes around the 16-token groups, 8-row and 16-row tiles and the AMX panel, misaligned inputs, and
+// results independent of row ranges and token counts.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -14,7 +15,10 @@ namespace ingot::kernels {
 namespace {
 
 constexpr DType kPackedTypes[] = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
-constexpr Isa kIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni};
+constexpr Isa kIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmx};
+// Types only the AMX path packs (its weight decoder goes through DequantizeRow).
+constexpr DType kAmxOnlyTypes[] = {DType::kBF16, DType::kQ4_1, DType::kQ5_0,   DType::kQ5_1,
+                                   DType::kQ2_K, DType::kQ3_K, DType::kIQ4_NL, DType::kIQ4_XS};
 
 struct Case {
   DType type;
@@ -48,13 +52,18 @@ struct Case {
     std::vector<float> y(m * rows, NAN);
     const size_t bytes = packed ? PackedActivationBytes(type, k, m) : 0;
     std::vector<uint8_t> buf(bytes + 1);  // + 1: packed data at an odd address
-    if (bytes > 0) PackActivations(type, k, act.data() + a_off, act_row_bytes, m, buf.data() + 1, 0, PackedGroups(m));
+    if (bytes > 0) PackActivations(type, k, x.data(), k, m, buf.data() + 1, 0, PackedGroups(m));
     GemmArgs args{type, k, w.data() + w_off, w_row_bytes, r0, r1, act.data() + a_off, act_row_bytes, m, y.data(),
                   rows, bytes > 0 ? buf.data() + 1 : nullptr};
     Gemm(args);
     return y;
   }
 
+  double Dot(size_t r, size_t t) const {
+    double s = 0;
+    for (size_t i = 0; i < k; ++i) s += double(w_float[r * k + i]) * x[t * k + i];
+    return s;
+  }
   double AbsDot(size_t r, size_t t) const {
     double s = 0;
     for (size_t i = 0; i < k; ++i) s += std::fabs(double(w_float[r * k + i]) * x[t * k + i]);
@@ -68,9 +77,11 @@ TEST(PackedGemm, OnlyWhereItPays) {
     SetActiveIsa(isa);
     for (DType t : kPackedTypes) {
       EXPECT_EQ(PackedActivationBytes(t, 256, 1), 0u) << IsaName(isa);
-      EXPECT_EQ(PackedActivationBytes(t, 256, 64) > 0, isa == Isa::kAvx512Vnni) << IsaName(isa);
+      EXPECT_EQ(PackedActivationBytes(t, 256, 64) > 0, isa >= Isa::kAvx512Vnni) << IsaName(isa);
     }
-    EXPECT_EQ(PackedActivationBytes(DType::kF16, 256, 64), 0u);
+    EXPECT_EQ(PackedActivationBytes(DType::kBF16, 256, 64) > 0, isa == Isa::kAmx) << IsaName(isa);
+    EXPECT_EQ(PackedActivationBytes(DType::kBF16, 250, 64), 0u) << IsaName(isa);  // not whole 32-element steps
+    EXPECT_EQ(PackedActivationBytes(DType::kF16, 256, 64), 0u) << IsaName(isa);   // float dots keep f16 precision
   }
   SetActiveIsa(BestIsa());
 }
@@ -79,7 +90,7 @@ TEST(PackedGemm, OnlyWhereItPays) {
 TEST(PackedGemm, MatchesScalarOnEveryIsa) {
   uint32_t seed = 1;
   for (Isa isa : kIsas) {
-    if (!IsaSupported(isa)) continue;
+    if (!IsaSupported(isa) || isa == Isa::kAmx) continue;
     for (DType t : kPackedTypes) {
       for (size_t k : {256, 512, 1280}) {
         for (size_t m : {8, 15, 16, 17, 40}) {  // lanes - 1, lanes, lanes + 1 (packed from 8 or 16 tokens)
@@ -96,6 +107,36 @@ TEST(PackedGemm, MatchesScalarOnEveryIsa) {
                     << IsaName(isa) << " " << DTypeName(t) << " k=" << k << " m=" << m << " rows=" << rows
                     << " row=" << r << " token=" << tok;
               }
+            }
+          }
+        }
+      }
+    }
+  }
+  SetActiveIsa(BestIsa());
+}
+
+// AMX rounds weights and activations to bf16 (8-bit mantissa, relative error at most 2^-9 each) and sums in
+// float: within 2^-8 of the sum of |w * x| from the exact product of the dequantized weights and the floats.
+TEST(PackedGemm, AmxMatchesExactProduct) {
+  if (!IsaSupported(Isa::kAmx)) GTEST_SKIP() << "no AMX on this CPU";
+  SetActiveIsa(Isa::kAmx);
+  std::vector<DType> types(std::begin(kPackedTypes), std::end(kPackedTypes));
+  types.insert(types.end(), std::begin(kAmxOnlyTypes), std::end(kAmxOnlyTypes));
+  uint32_t seed = 1;
+  for (DType t : types) {
+    for (size_t k : {256, 1280}) {
+      for (size_t m : {16, 17, 33, 50}) {  // one or two 16-token tiles, padding
+        for (size_t rows : {1, 15, 17, 33, k == 1280 ? 400 : 16}) {  // 16-row tiles, two strips, a 2nd panel
+          const Case c(t, k, m, rows, seed % 3, 0, seed);
+          ++seed;
+          const auto got = c.Run(true, 0, rows);
+          ASSERT_GT(PackedActivationBytes(t, k, m), 0u) << DTypeName(t);
+          for (size_t tok = 0; tok < m; ++tok) {
+            for (size_t r = 0; r < rows; ++r) {
+              ASSERT_NEAR(got[tok * rows + r], c.Dot(r, tok), c.AbsDot(r, tok) / 256 + 1e-6)
+                  << DTypeName(t) << " k=" << k << " m=" << m << " rows=" << rows << " row=" << r
+                  << " token=" << tok;
             }
           }
         }

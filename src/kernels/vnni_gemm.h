@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/avx512_body.h"
+#include "kernels/weight_formats.h"
 
 namespace ingot::kernels {
 namespace {  // NOLINT: internal linkage on purpose, one copy per build
@@ -20,68 +20,6 @@ namespace vnni {
 constexpr size_t kLanes = 16;    // tokens per packed activation group
 constexpr size_t kTileRows = 8;  // weight rows sharing each activation load (8 int + 8 float accumulators,
                                  // plus 8 per-256 partial sums for K-quants: 24 of 32 vector registers)
-
-// Weight formats: sub-block size G (elements sharing a scale), activation format, whether a min term exists,
-// and a decoder from one weight block to signed codes (in element order) and per-sub-block scale and min.
-// The value of element e of sub-block s is scale[s] * codes[e] - min[s].
-struct Q8_0Format {
-  static constexpr size_t kG = 32, kBlock = 32, kBlockBytes = sizeof(quant::BlockQ8_0);
-  static constexpr bool kActQ8K = false, kHasMin = false;
-  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes), Load256(b + 2));
-    scale[0] = Half(LoadU16(b));
-  }
-};
-struct Q4_0Format {
-  static constexpr size_t kG = 32, kBlock = 32, kBlockBytes = sizeof(quant::BlockQ4_0);
-  static constexpr bool kActQ8K = false, kHasMin = false;
-  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes), _mm256_sub_epi8(Nibbles(b + 2), _mm256_set1_epi8(8)));
-    scale[0] = Half(LoadU16(b));
-  }
-};
-template <bool kFiveBit>
-struct Q45KFormat {
-  static constexpr size_t kG = 32, kBlock = 256;
-  static constexpr size_t kBlockBytes = kFiveBit ? sizeof(quant::BlockQ5_K) : sizeof(quant::BlockQ4_K);
-  static constexpr bool kActQ8K = true, kHasMin = true;
-  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float* min) {
-    const __m256i qh = kFiveBit ? Load256(b + 16) : _mm256_setzero_si256();
-    for (int c = 0; c < 4; ++c) {
-      __m256i lo, hi;
-      K45ChunkCodes<kFiveBit>(b, qh, c, &lo, &hi);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c), lo);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 64 * c + 32), hi);
-    }
-    alignas(16) uint8_t sm[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(sm), K4ScalesMins(b + 4));
-    const float d = Half(LoadU16(b)), dmin = Half(LoadU16(b + 2));
-    for (int s = 0; s < 8; ++s) {
-      scale[s] = d * float(sm[s]);
-      min[s] = dmin * float(sm[8 + s]);
-    }
-  }
-};
-struct Q6KFormat {
-  static constexpr size_t kG = 16, kBlock = 256, kBlockBytes = sizeof(quant::BlockQ6_K);
-  static constexpr bool kActQ8K = true, kHasMin = false;
-  static void Decode(const uint8_t* b, int8_t* codes, float* scale, float*) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
-    for (int h = 0; h < 2; ++h) {
-      const __m256i qh = Load256(b + 128 + 32 * h);
-      for (int g = 0; g < 4; ++g) {
-        __m256i low = Load256(b + 64 * h + 32 * (g & 1));
-        if (g >= 2) low = _mm256_srli_epi16(low, 4);
-        low = _mm256_and_si256(low, low4);
-        const __m256i high = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), low2);
-        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, _mm256_slli_epi16(high, 4)), offset);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 128 * h + 32 * g), q);
-      }
-    }
-    const float d = Half(LoadU16(b + 208));
-    for (int s = 0; s < 16; ++s) scale[s] = d * float(static_cast<int8_t>(b[192 + s]));
-  }
-};
 
 // Sizes of the packed forms for k elements. A packed activation group: codes [k/4][16 lanes][4], then the
 // activation scales [k / scale block][16] and code sums [k/G][16] as floats. A decoded tile of kTileRows

@@ -28,6 +28,23 @@ TEST(GoldenTest, LlamaGqaQ4_0) { CheckModel("llama-gqa-q4_0", {kTolQuant}); }
 TEST(GoldenTest, LlamaGqaQ4_K_M) { CheckModel("llama-gqa-q4_k_m", {kTolQuant}); }
 TEST(GoldenTest, LlamaGqaQ5_K_M) { CheckModel("llama-gqa-q5_k_m", {kTolQuant}); }
 TEST(GoldenTest, LlamaGqaQ6_K) { CheckModel("llama-gqa-q6_k", {kTolQuant}); }
+// The long entry (165 tokens) as one batch: the prefill GEMM paths (VNNI int8 and AMX bf16 packed products),
+// which the short prompts above never reach.
+TEST(GoldenTest, LlamaGqaQ8_0OneBatch) {
+  CheckModel("llama-gqa-q8_0", {.tol = kTolQuant, .long_in_one_batch = true});
+}
+TEST(GoldenTest, LlamaGqaQ4_0OneBatch) {
+  CheckModel("llama-gqa-q4_0", {.tol = kTolQuant, .long_in_one_batch = true});
+}
+TEST(GoldenTest, LlamaGqaQ4_K_MOneBatch) {
+  CheckModel("llama-gqa-q4_k_m", {.tol = kTolQuant, .long_in_one_batch = true});
+}
+TEST(GoldenTest, LlamaGqaQ5_K_MOneBatch) {
+  CheckModel("llama-gqa-q5_k_m", {.tol = kTolQuant, .long_in_one_batch = true});
+}
+TEST(GoldenTest, LlamaGqaQ6_KOneBatch) {
+  CheckModel("llama-gqa-q6_k", {.tol = kTolQuant, .long_in_one_batch = true});
+}
 
 // The families added after Llama run their long entry (160 steps, past the sliding windows) as one batch.
 TEST(GoldenTest, Qwen3F32) { CheckModel("qwen3-f32", {.tol = kTolF32, .long_in_one_batch = true}); }
