@@ -2,31 +2,14 @@
 // know, which `ingot inspect` describes (total and active parameters for MoE) and `ingot run` generates from.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "cli/cli_test_util.h"
 
 namespace {
 
-struct Output {
-  int status = -1;
-  std::string text;  // stdout and stderr
-};
-
-Output Ingot(const std::string& args) {
-  const std::string log = std::string(INGOT_TEST_TMP) + "/dev-command.log";
-  const int st = std::system((std::string(INGOT_BINARY) + " " + args + " >" + log + " 2>&1").c_str());
-  Output o;
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream in(log);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  o.text = ss.str();
-  return o;
-}
+using ingot::cli::Ingot;
+using ingot::cli::Output;
 
 TEST(DevCommandTest, EveryArchitectureMakesInspectsAndRuns) {
   std::filesystem::create_directories(INGOT_TEST_TMP);

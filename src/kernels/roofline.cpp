@@ -1,5 +1,5 @@
-// Read bandwidth (a STREAM-like sum over a buffer far larger than the caches, peak_loop.h) and the int8 peak (the active
-// ISA's peak loop, calibrated to about 50 ms, on every thread).
+// Read bandwidth (a STREAM-like sum over a buffer far larger than the caches, peak_loop.h) and the int8 and tile
+// unit peaks (the active ISA's peak loops, calibrated to about 50 ms, on every thread).
 #include "kernels/roofline.h"
 
 #include <algorithm>
@@ -54,11 +54,13 @@ double MeasureReadBandwidth(ThreadPool& pool, size_t bytes, int passes) {
   return sink.load() == 1 ? 0 : best;  // the sum is never 1; reading it keeps the passes alive
 }
 
-double MeasureInt8Peak(ThreadPool& pool, int runs) {
-  const PeakFn peak = ActiveTable().int8_peak;
+namespace {
+
+// Ops per second of `peak` on every pool thread at once: calibrated on one thread to about 50 ms, best of `runs`.
+double MeasurePeak(ThreadPool& pool, PeakFn peak, int runs) {
   int32_t sink = 0;
-  uint64_t iters = 1 << 16;
-  for (;;) {  // calibrate on one thread to about 50 ms
+  uint64_t iters = 1 << 10;
+  for (;;) {
     const auto t0 = Clock::now();
     peak(iters, &sink);
     const double s = Seconds(t0, Clock::now());
@@ -77,6 +79,15 @@ double MeasureInt8Peak(ThreadPool& pool, int runs) {
     best = std::max(best, double(ops.load()) / Seconds(t0, Clock::now()));
   }
   return best;
+}
+
+}  // namespace
+
+double MeasureInt8Peak(ThreadPool& pool, int runs) { return MeasurePeak(pool, ActiveTable().int8_peak, runs); }
+
+double MeasureMatrixPeak(ThreadPool& pool, int runs) {
+  const PeakFn peak = ActiveTable().matrix_peak;
+  return peak == nullptr ? 0 : MeasurePeak(pool, peak, runs);
 }
 
 }  // namespace ingot::kernels

@@ -1,5 +1,6 @@
 // Machine limits behind `ingot bench`'s roofline: main-memory read bandwidth and the int8 multiply-add peak of
-// the active ISA, each measured with every thread of a pool. Both allocate or spin; benchmarks only.
+// the active ISA (and of its matrix unit), each measured with every thread of a pool. They allocate or spin:
+// benchmarks only.
 #pragma once
 
 #include <cstddef>
@@ -19,5 +20,9 @@ double MeasureReadBandwidth(ThreadPool& pool, size_t bytes, int passes);
 // int8 operations per second (a multiply-add counts as 2) of the active ISA's peak loop (the widest int8 dot
 // sequence its kernels use) running on every pool thread at once; best of `runs` runs of about 50 ms.
 double MeasureInt8Peak(ThreadPool& pool, int runs);
+
+// Operations per second of the active ISA's matrix unit (AMX: bf16 tile products, a multiply-add counting 2),
+// measured the same way; 0 when the ISA has none.
+double MeasureMatrixPeak(ThreadPool& pool, int runs);
 
 }  // namespace ingot::kernels
