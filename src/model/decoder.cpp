@@ -108,7 +108,9 @@ Status DecoderModel::RunAndNorm(const Batch& batch, KvStore& kv) {
   const size_t E = size_t(info_.n_embd);
   INGOT_RETURN_IF_ERROR(RunLayers(batch, kv));
   hidden_rows_ = 0;
-  Grow(hidden_, batch.tokens.size() * E);
+  size_t n_out = 0;
+  for (const BatchToken& t : batch.tokens) n_out += t.logits ? 1 : 0;
+  Grow(hidden_, n_out * E);
   for (size_t t = 0; t < batch.tokens.size(); ++t) {
     if (!batch.tokens[t].logits) continue;
     ops::RmsNorm(&x_[t * E], output_norm_.data(), rms_eps_, E, &hidden_[hidden_rows_ * E]);
@@ -165,9 +167,8 @@ DecoderModel::QkvRows DecoderModel::NormAndProjectQkv(const std::vector<float>& 
   float* h = Grow(h_, T * E);
   QkvRows r{Grow(q_, T * wq.rows), Grow(k_, T * wk.rows), Grow(v_, T * wv.rows), Grow(attn_, T * wq.rows)};
   NormRows(x_.data(), T, E, norm.data(), h);
-  Linear(wq, h, T, r.q);
-  Linear(wk, h, T, r.k);
-  Linear(wv, h, T, r.v);
+  const ops::MatMulOut outs[] = {{&wq, r.q, wq.rows}, {&wk, r.k, wk.rows}, {&wv, r.v, wv.rows}};
+  ops::MatMulShared(pool_, outs, h, T, E, act_);
   return r;
 }
 
@@ -238,19 +239,35 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
 }
 
 void DecoderModel::FeedForward(const GatedFfn& f, Activation act, const float* in, size_t T, float* out) {
-  const size_t n_ff = f.gate.rows;
-  float* g = Grow(g_, T * n_ff);
-  float* u = Grow(u_, T * n_ff);
-  Linear(f.gate, in, T, g);
-  Linear(f.up, in, T, u);
-  pool_.ParallelFor(T, 1, [&](size_t b, size_t e) {
-    if (act == Activation::kSilu) {
-      ops::SwiGlu(g + b * n_ff, u + b * n_ff, (e - b) * n_ff);
+  const size_t E = f.down.rows;
+  const size_t n_ff = f.down.cols;
+  const bool fused = f.gate.empty();  // gate_up: [T, 2 * n_ff] rows, gate then up
+  // Token chunks of kFfnChunkTokens..2 * kFfnChunkTokens - 1 (all of T when shorter).
+  const size_t n_chunks = std::max<size_t>(1, T / kFfnChunkTokens);
+  const size_t max_rows = (T + n_chunks - 1) / n_chunks;
+  float* g = Grow(g_, max_rows * (fused ? 2 * n_ff : n_ff));
+  float* u = fused ? g + n_ff : Grow(u_, max_rows * n_ff);
+  const size_t stride = fused ? 2 * n_ff : n_ff;  // of g and u rows
+  for (size_t c = 0; c < n_chunks; ++c) {
+    const size_t t0 = T * c / n_chunks;
+    const size_t rows = T * (c + 1) / n_chunks - t0;
+    if (fused) {
+      Linear(f.gate_up, in + t0 * E, rows, g);
     } else {
-      ops::GeGluF16(g + b * n_ff, u + b * n_ff, (e - b) * n_ff);
+      const ops::MatMulOut outs[] = {{&f.gate, g, n_ff}, {&f.up, u, n_ff}};
+      ops::MatMulShared(pool_, outs, in + t0 * E, rows, E, act_);
     }
-  });
-  Linear(f.down, g, T, out);
+    pool_.ParallelFor(rows, 1, [&](size_t b, size_t e) {
+      for (size_t t = b; t < e; ++t) {
+        if (act == Activation::kSilu) {
+          ops::SwiGlu(g + t * stride, u + t * stride, n_ff);
+        } else {
+          ops::GeGluF16(g + t * stride, u + t * stride, n_ff);
+        }
+      }
+    });
+    ops::MatMul(pool_, f.down, g, rows, stride, out + t0 * E, E, act_);
+  }
 }
 
 }  // namespace ingot::model

@@ -50,10 +50,17 @@ struct AttentionSpec {
 
 // down(act(gate·x) ⊙ (up·x))
 struct GatedFfn {
-  ops::TensorView gate;  // [n_ff, n_embd]
-  ops::TensorView up;    // [n_ff, n_embd]
-  ops::TensorView down;  // [n_embd, n_ff]
+  ops::TensorView gate;     // [n_ff, n_embd]
+  ops::TensorView up;       // [n_ff, n_embd]
+  ops::TensorView gate_up;  // [2 * n_ff, n_embd], gate rows then up rows (Phi-3), when gate and up are empty
+  ops::TensorView down;     // [n_embd, n_ff]
 };
+
+// Prefill runs the FFN over chunks of this many tokens (up to twice it: the last chunk takes the remainder) so
+// that its [tokens, n_ff] buffers stay small (gate and up of 127 tokens × 8192 floats: 8 MiB for a 1B model,
+// instead of 32 MiB for 512 tokens). 64 tokens keep the packed GEMMs at full speed (they want 16 or more), and
+// per-token results do not depend on the chunking.
+constexpr size_t kFfnChunkTokens = 64;
 
 enum class Activation {
   kSilu,     // SwiGLU (Llama, Qwen)
@@ -87,7 +94,7 @@ class DecoderModel : public Model {
   // y[t] += bias for T rows of bias.size()
   void AddRows(float* y, size_t T, const std::vector<float>& bias);
   // The attention inputs of a layer with separate Q/K/V projections: h_ = RMSNorm(x_) ⊙ norm, then q_, k_, v_
-  // [T, w.rows] = h_ · Wᵀ; `attn` is attn_ grown for the attention output [T, wq.rows].
+  // [T, w.rows] = h_ · Wᵀ in one shared matmul; `attn` is attn_ grown for the attention output [T, wq.rows].
   struct QkvRows {
     float* q;
     float* k;
@@ -101,7 +108,7 @@ class DecoderModel : public Model {
   void RopeAndStore(const Batch& batch, KvStore& kv, const AttentionSpec& a, float* q, float* k, const float* v);
   // out [T, n_head * head_dim] = causal (windowed) attention of q over the cached K/V of every batch token.
   void Attend(const Batch& batch, KvStore& kv, const AttentionSpec& a, const float* q, float* out);
-  // out [T, n_embd] = FFN(in [T, n_embd]).
+  // out [T, n_embd] = FFN(in [T, n_embd]), in token chunks (kFfnChunkTokens); gate and up share one matmul.
   void FeedForward(const GatedFfn& f, Activation act, const float* in, size_t T, float* out);
   // The FFN half of a llama/qwen-style block: x_ += SwiGLU FFN of RMSNorm(x_, norm), or the routed experts when
   // `router` is set. h and f are [T, n_embd] scratch. Defined in moe.cpp.
@@ -127,7 +134,7 @@ class DecoderModel : public Model {
   static const int32_t* BlockTable(const Batch& batch, const KvStore& kv, int32_t cache_layer, int32_t seq);
   Status RunAndNorm(const Batch& batch, KvStore& kv);
 
-  std::vector<float> g_, u_, scores_, hidden_;  // FFN gate/up [T, n_ff]; attention scratch; output-normed rows
+  std::vector<float> g_, u_, scores_, hidden_;  // FFN gate/up [chunk, n_ff]; attention scratch; output-normed rows
   size_t hidden_rows_ = 0;
 };
 

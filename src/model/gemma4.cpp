@@ -262,19 +262,16 @@ class Gemma4 final : public DecoderModel {
       float* q = Grow(q_, T * l.wq.rows);
       float* attn = Grow(attn_, T * l.wq.rows);
       NormRows(x_.data(), T, E, l.attn_norm.data(), h);
-      Linear(l.wq, h, T, q);
+      float* k = l.owns_kv ? Grow(k_, T * l.wk.rows) : nullptr;
+      float* v = l.owns_kv ? Grow(v_, T * l.wk.rows) : nullptr;
+      ops::MatMulOut outs[3] = {{&l.wq, q, l.wq.rows}};
+      size_t n_outs = 1;
+      if (l.owns_kv) outs[n_outs++] = {&l.wk, k, l.wk.rows};
+      if (l.owns_kv && !l.wv.empty()) outs[n_outs++] = {&l.wv, v, l.wv.rows};
+      ops::MatMulShared(pool_, std::span<const ops::MatMulOut>(outs, n_outs), h, T, E, act_);
       NormRows(q, T * size_t(l.attn.n_head), hd, l.q_norm.data(), q);
-      float* k = nullptr;
-      float* v = nullptr;
       if (l.owns_kv) {
-        k = Grow(k_, T * l.wk.rows);
-        v = Grow(v_, T * l.wk.rows);
-        Linear(l.wk, h, T, k);
-        if (l.wv.empty()) {
-          std::copy_n(k, T * l.wk.rows, v);
-        } else {
-          Linear(l.wv, h, T, v);
-        }
+        if (l.wv.empty()) std::copy_n(k, T * l.wk.rows, v);
         NormRows(k, T * size_t(l.attn.n_head_kv), hd, l.k_norm.data(), k);
         NormRows(v, T * size_t(l.attn.n_head_kv), hd, nullptr, v);
       }

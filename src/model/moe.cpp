@@ -10,13 +10,6 @@ namespace ingot::model {
 
 namespace {
 
-ops::TensorView Rows(const ops::TensorView& w, size_t first, size_t n) {
-  ops::TensorView v = w;
-  v.data = w.row(first);
-  v.rows = n;
-  return v;
-}
-
 float* Fit(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
@@ -90,13 +83,14 @@ void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const
     float* a = Fit(a_, n * n_ff);
     if (!f.gate_up.empty()) {
       float* gu = Fit(gu_, n * 2 * n_ff);
-      ops::MatMul(pool, Rows(f.gate_up, e * 2 * n_ff, 2 * n_ff), x, n, n_embd, gu, 2 * n_ff, scratch);
+      ops::MatMul(pool, f.gate_up.Rows(e * 2 * n_ff, 2 * n_ff), x, n, n_embd, gu, 2 * n_ff, scratch);
       for (size_t i = 0; i < n; ++i) std::copy_n(gu + i * 2 * n_ff, n_ff, a + i * n_ff);
       for (size_t i = 0; i < n; ++i) std::copy_n(gu + i * 2 * n_ff + n_ff, n_ff, gu + i * n_ff);
     } else {
       float* gu = Fit(gu_, n * n_ff);
-      ops::MatMul(pool, Rows(f.gate, e * n_ff, n_ff), x, n, n_embd, a, n_ff, scratch);
-      ops::MatMul(pool, Rows(f.up, e * n_ff, n_ff), x, n, n_embd, gu, n_ff, scratch);
+      const ops::TensorView gate = f.gate.Rows(e * n_ff, n_ff), up = f.up.Rows(e * n_ff, n_ff);
+      const ops::MatMulOut outs[] = {{&gate, a, n_ff}, {&up, gu, n_ff}};
+      ops::MatMulShared(pool, outs, x, n, n_embd, scratch);
     }
     if (act == Activation::kSilu) {
       ops::SwiGlu(a, gu_.data(), n * n_ff);
@@ -104,7 +98,7 @@ void ExpertPass::Run(ThreadPool& pool, const ExpertFfn& f, Activation act, const
       ops::GeGluF16(a, gu_.data(), n * n_ff);
     }
     float* d = Fit(d_, n * n_embd);
-    ops::MatMul(pool, Rows(f.down, e * n_embd, n_embd), a, n, n_ff, d, n_embd, scratch);
+    ops::MatMul(pool, f.down.Rows(e * n_embd, n_embd), a, n, n_ff, d, n_embd, scratch);
     const float s = f.down_scale.empty() ? 1.0f : f.down_scale[e];
     for (size_t i = 0; i < n; ++i) {
       float* dst = y + size_t(rows[i]) * n_embd;

@@ -14,12 +14,10 @@ namespace {
 
 struct Phi3Layer {
   std::vector<float> attn_norm;  // [n_embd]
-  ops::TensorView wqkv;          // [n_head * head_dim + 2 * n_head_kv * head_dim, n_embd], or empty
-  ops::TensorView wq, wk, wv;    // separate projections when wqkv is empty
+  ops::TensorView wq, wk, wv;    // separate, or the row ranges of attn_qkv [q_dim + 2 * kv_dim, n_embd]
   ops::TensorView wo;            // [n_embd, n_head * head_dim]
   std::vector<float> ffn_norm;   // [n_embd]
-  ops::TensorView up;            // [2 * n_ff, n_embd]: gate rows then up rows
-  ops::TensorView down;          // [n_embd, n_ff]
+  GatedFfn ffn;                  // gate_up [2 * n_ff, n_embd] (gate rows then up rows), down [n_embd, n_ff]
   AttentionSpec attn;
 };
 
@@ -43,7 +41,12 @@ class Phi3 final : public DecoderModel {
       Phi3Layer l;
       l.attn_norm = b.Vector(p + "attn_norm.weight", c.n_embd);
       if (b.Has(p + "attn_qkv.weight")) {
-        l.wqkv = b.Matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, c.n_embd);
+        const ops::TensorView wqkv = b.Matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, c.n_embd);
+        if (!wqkv.empty()) {
+          l.wq = wqkv.Rows(0, size_t(q_dim));
+          l.wk = wqkv.Rows(size_t(q_dim), size_t(kv_dim));
+          l.wv = wqkv.Rows(size_t(q_dim + kv_dim), size_t(kv_dim));
+        }
       } else {
         l.wq = b.Matrix(p + "attn_q.weight", q_dim, c.n_embd);
         l.wk = b.Matrix(p + "attn_k.weight", kv_dim, c.n_embd);
@@ -51,8 +54,8 @@ class Phi3 final : public DecoderModel {
       }
       l.wo = b.Matrix(p + "attn_output.weight", c.n_embd, q_dim);
       l.ffn_norm = b.Vector(p + "ffn_norm.weight", c.n_embd);
-      l.up = b.Matrix(p + "ffn_up.weight", 2 * n_ff, c.n_embd);
-      l.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
+      l.ffn.gate_up = b.Matrix(p + "ffn_up.weight", 2 * n_ff, c.n_embd);
+      l.ffn.down = b.Matrix(p + "ffn_down.weight", c.n_embd, n_ff);
       l.attn = {.n_head = c.n_head, .n_head_kv = c.n_head_kv[size_t(il)], .head_dim = c.head_dim,
                 .cache_layer = il, .rope = MakeRope(c.rope_scaling, ops::RopeLayout::kNeox, c.n_rot, c.rope_base)};
       layers_.push_back(std::move(l));
@@ -79,28 +82,8 @@ class Phi3 final : public DecoderModel {
     Embed(batch, tok_embd_, 1.0f);
     for (const Phi3Layer& l : layers_) {
       const size_t q_dim = size_t(l.attn.n_head) * size_t(l.attn.head_dim);
-      const size_t kv_dim = size_t(l.attn.n_head_kv) * size_t(l.attn.head_dim);
-      const size_t n_ff = l.down.cols;
-      float* h = Grow(h_, T * E);
-      float* q = Grow(q_, T * q_dim);
-      float* k = Grow(k_, T * kv_dim);
-      float* v = Grow(v_, T * kv_dim);
-      float* attn = Grow(attn_, T * q_dim);
-      NormRows(x_.data(), T, E, l.attn_norm.data(), h);
-      if (!l.wqkv.empty()) {
-        float* qkv = Grow(wide_, T * (q_dim + 2 * kv_dim));
-        Linear(l.wqkv, h, T, qkv);
-        for (size_t t = 0; t < T; ++t) {
-          const float* row = qkv + t * (q_dim + 2 * kv_dim);
-          std::copy_n(row, q_dim, q + t * q_dim);
-          std::copy_n(row + q_dim, kv_dim, k + t * kv_dim);
-          std::copy_n(row + q_dim + kv_dim, kv_dim, v + t * kv_dim);
-        }
-      } else {
-        Linear(l.wq, h, T, q);
-        Linear(l.wk, h, T, k);
-        Linear(l.wv, h, T, v);
-      }
+      auto [q, k, v, attn] = NormAndProjectQkv(l.attn_norm, l.wq, l.wk, l.wv, T);
+      float* h = h_.data();  // [T, n_embd] scratch from here on
       RopeAndStore(batch, kv, l.attn, q, k, v);
       ops::Scale(q, T * q_dim, 1.0f / std::sqrt(float(l.attn.head_dim)));  // as llama.cpp: q scaled, q·k scale 1
       Attend(batch, kv, l.attn, q, attn);
@@ -108,17 +91,9 @@ class Phi3 final : public DecoderModel {
       ops::Add(x_.data(), h, T * E);
 
       NormRows(x_.data(), T, E, l.ffn_norm.data(), h);
-      float* gu = Grow(wide_, T * 2 * n_ff);
-      float* g = Grow(gate_, T * n_ff);
-      float* u = Grow(up_, T * n_ff);
-      Linear(l.up, h, T, gu);
-      for (size_t t = 0; t < T; ++t) {
-        std::copy_n(gu + t * 2 * n_ff, n_ff, g + t * n_ff);
-        std::copy_n(gu + t * 2 * n_ff + n_ff, n_ff, u + t * n_ff);
-      }
-      ops::SwiGlu(g, u, T * n_ff);
-      Linear(l.down, g, T, h);
-      ops::Add(x_.data(), h, T * E);
+      float* f = Grow(f_, T * E);
+      FeedForward(l.ffn, Activation::kSilu, h, T, f);
+      ops::Add(x_.data(), f, T * E);
     }
     return Status::Ok();
   }
@@ -128,7 +103,7 @@ class Phi3 final : public DecoderModel {
   std::vector<float> rope_factors_;       // [n_rot / 2] LongRoPE short factors, or empty
   std::vector<float> rope_factors_long_;  // [n_rot / 2] LongRoPE long factors, or empty
   std::vector<Phi3Layer> layers_;
-  std::vector<float> wide_, gate_, up_;  // per-forward buffers
+  std::vector<float> f_;  // per-forward FFN output [T, n_embd]
 };
 
 }  // namespace

@@ -22,6 +22,13 @@ struct TensorView {
   const uint8_t* row(size_t r) const { return data + r * row_bytes; }
   bool empty() const { return data == nullptr; }
   size_t bytes() const { return rows * row_bytes; }
+  // Rows [first, first + n) as a matrix of their own.
+  TensorView Rows(size_t first, size_t n) const {
+    TensorView v = *this;
+    v.data = row(first);
+    v.rows = n;
+    return v;
+  }
 };
 
 }  // namespace ingot::ops

@@ -1,5 +1,11 @@
-// CPU probing: cpuid via the compiler builtins, core topology from /proc/cpuinfo, memory from /proc/meminfo.
+// CPU probing: cpuid via the compiler builtins, core topology from /proc/cpuinfo and sysfs, memory from
+// /proc/meminfo; thread affinity with sched_getaffinity / pthread_setaffinity_np on Linux.
 #include "util/cpu.h"
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -59,6 +65,44 @@ int PhysicalCoreCount() {
     return int(cores.size());
   }();
   return count;
+}
+
+std::vector<int> AllowedCpusByCore() {
+  std::vector<int> first, siblings;
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return {};
+  std::set<std::pair<int, int>> seen;  // (package, core) already given a CPU
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    std::ifstream package_in(dir + "physical_package_id"), core_in(dir + "core_id");
+    int package = 0, core = 0;
+    // Without topology every CPU counts as its own core.
+    if (!(package_in >> package) || !(core_in >> core)) {
+      package = -1;
+      core = cpu;
+    }
+    (seen.insert({package, core}).second ? first : siblings).push_back(cpu);
+  }
+#endif
+  first.insert(first.end(), siblings.begin(), siblings.end());
+  return first;
+}
+
+bool PinThread(std::thread& t, int cpu) {
+#if defined(__linux__)
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(t.native_handle(), sizeof(set), &set) == 0;
+#else
+  (void)t;
+  (void)cpu;
+  return false;
+#endif
 }
 
 size_t LastLevelCacheBytes() {

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace ingot {
 
@@ -22,6 +24,13 @@ const CpuFeatures& GetCpuFeatures();
 
 // Physical cores (hyperthreads counted once); falls back to the logical count.
 int PhysicalCoreCount();
+
+// The CPUs the calling thread may run on (its affinity mask), the first CPU of each physical core first (in CPU
+// order), then their hyperthread siblings; empty when the OS does not say.
+std::vector<int> AllowedCpusByCore();
+
+// Restricts thread t to run on `cpu` only; false when the OS refuses (or has no affinity call).
+bool PinThread(std::thread& t, int cpu);
 
 // Size of the largest (last-level) data or unified cache from sysfs, in bytes; 0 when unknown.
 size_t LastLevelCacheBytes();

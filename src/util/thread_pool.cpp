@@ -1,4 +1,5 @@
-// ThreadPool: generation counter to publish jobs, spin-then-sleep workers, atomic countdown to join.
+// ThreadPool: generation counter to publish jobs, spin-then-sleep workers, guided chunks claimed by CAS,
+// atomic countdown to join.
 #include "util/thread_pool.h"
 
 #include <algorithm>
@@ -11,6 +12,11 @@ namespace {
 // About 50 microseconds of spinning on this class of CPU: long enough to bridge the gap between two
 // consecutive matmuls of one forward pass, short enough not to burn a core while the server is idle.
 constexpr int kSpinIterations = 20000;
+// Guided scheduling: each chunk is 1 / (kChunksPerThread * threads) of the items left. The first chunks are
+// large (a matmul's row range is handed out in about a dozen chunks), the last ones `grain` items, so the
+// threads finish within a grain of each other; a descheduled worker holds at most a quarter of the work
+// (two threads), which the caller then waits for.
+constexpr size_t kChunksPerThread = 2;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -21,7 +27,14 @@ inline void CpuRelax() {
 
 ThreadPool::ThreadPool(int n_threads) {
   n_threads_ = n_threads > 0 ? n_threads : std::max(1, PhysicalCoreCount());
-  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  // Worker i on the i-th allowed CPU (distinct cores first); CPU 0 of the list is left to the caller. A pinned
+  // worker keeps its caches and never shares a core with another worker of the pool.
+  const std::vector<int> cpus = n_threads_ > 1 ? AllowedCpusByCore() : std::vector<int>{};
+  const bool pin = cpus.size() >= size_t(n_threads_);
+  for (int i = 1; i < n_threads_; ++i) {
+    workers_.emplace_back([this, i] { WorkerLoop(i); });
+    if (pin && PinThread(workers_.back(), cpus[size_t(i)])) ++pinned_;
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -34,7 +47,7 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::Run(const std::function<void(int, int)>& fn) {
+void ThreadPool::Run(FunctionRef<void(int, int)> fn) {
   if (n_threads_ == 1) {
     fn(0, 1);
     return;
@@ -89,36 +102,40 @@ void ThreadPool::WorkerLoop(int index) {
   }
 }
 
-void ThreadPool::RunChunks(int thread) {
-  for (;;) {
-    const size_t begin = chunks_.next.fetch_add(chunks_.chunk, std::memory_order_relaxed);
-    if (begin >= chunks_.n) return;
-    (*chunks_.fn)(begin, std::min(chunks_.n, begin + chunks_.chunk), thread);
-  }
+bool ThreadPool::NextChunk(size_t& begin, size_t& end) {
+  begin = chunks_.next.load(std::memory_order_relaxed);
+  do {
+    if (begin >= chunks_.n) return false;
+    const size_t left = chunks_.n - begin;
+    end = begin + std::min(left, std::max(chunks_.grain, left / chunks_.divisor));
+  } while (!chunks_.next.compare_exchange_weak(begin, end, std::memory_order_relaxed));
+  return true;
 }
 
-void ThreadPool::ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
+void ThreadPool::RunChunks(int thread) {
+  size_t begin = 0, end = 0;
+  while (NextChunk(begin, end)) (*chunks_.fn)(begin, end, thread);
+}
+
+void ThreadPool::ParallelFor(size_t n, size_t grain, FunctionRef<void(size_t, size_t)> fn) {
   ParallelForIndexed(n, grain, [&](size_t b, size_t e, int) { fn(b, e); });
 }
 
-void ThreadPool::ParallelForIndexed(size_t n, size_t grain, const std::function<void(size_t, size_t, int)>& fn) {
+void ThreadPool::ParallelForIndexed(size_t n, size_t grain, FunctionRef<void(size_t, size_t, int)> fn) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
   if (n_threads_ == 1 || n <= grain) {
     fn(0, n, 0);
     return;
   }
-  // About four chunks per thread: enough to rebalance when a thread is slow, few enough that the shared
-  // counter is touched rarely.
-  const size_t chunk = std::max(grain, (n + 4 * size_t(n_threads_) - 1) / (4 * size_t(n_threads_)));
-  uint64_t gen;
   {
     std::lock_guard<std::mutex> lock(mu_);
     chunks_.fn = &fn;
     chunks_.n = n;
-    chunks_.chunk = chunk;
+    chunks_.grain = grain;
+    chunks_.divisor = kChunksPerThread * size_t(n_threads_);
     chunks_.next.store(0, std::memory_order_relaxed);
-    gen = generation_.load() + 1;
+    const uint64_t gen = generation_.load() + 1;
     open_gen_.store(gen, std::memory_order_seq_cst);
     generation_.store(gen, std::memory_order_release);
   }
