@@ -44,13 +44,21 @@ float YarnCorrDim(int32_t n_rot, int32_t n_ctx_orig, float rotations, float base
 }  // namespace
 
 void RmsNorm(const float* x, const float* weight, float eps, size_t n, float* out) {
+  // Eight independent partial sums: one chain of dependent double adds made the norms 2-3% of a prefill.
+  constexpr size_t kChains = 8;
+  double partial[kChains] = {};
+  size_t i = 0;
+  for (; i + kChains <= n; i += kChains) {
+    for (size_t j = 0; j < kChains; ++j) partial[j] += double(x[i + j]) * double(x[i + j]);
+  }
   double sum = 0.0;
-  for (size_t i = 0; i < n; ++i) sum += double(x[i]) * double(x[i]);
+  for (double p : partial) sum += p;
+  for (; i < n; ++i) sum += double(x[i]) * double(x[i]);
   const float scale = 1.0f / std::sqrt(float(sum / double(n)) + eps);
   if (weight != nullptr) {
-    for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+    for (i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
   } else {
-    for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale;
+    for (i = 0; i < n; ++i) out[i] = x[i] * scale;
   }
 }
 
