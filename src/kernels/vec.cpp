@@ -1,70 +1,175 @@
-// Scalar vector primitives and their dispatch: the AVX2 versions whenever the active ISA is not scalar.
+// Scalar vector primitives (the twins the SIMD builds are tested against) and their dispatch: the AVX-512 table
+// on the AVX-512 ISAs, the AVX2 one on AVX2, these otherwise.
 #include "kernels/vec.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 #include "kernels/kernels.h"
+#include "kernels/vec_table.h"
 #include "util/fp16.h"
 
 namespace ingot::kernels {
 
+float Exp(float x) {
+  // exp(x) = 2^n * exp(r) with n = round(x / ln 2) and |r| <= ln 2 / 2, ln 2 split in two so that x - n ln 2 is
+  // exact to float precision; exp(r) by its Taylor series to r^7 (truncation error < 6e-9 relative).
+  if (!(x >= -87.0f)) return 0.0f;
+  x = std::min(x, 88.0f);
+  const float n = std::nearbyint(x * 1.44269504088896341f);
+  float r = std::fma(n, -0.693359375f, x);
+  r = std::fma(n, 2.12194440e-4f, r);
+  float p = 1.0f / 5040;
+  for (float c : {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = std::fma(p, r, c);
+  const uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
 namespace scalar {
-float DotF32(const float* a, const float* b, size_t n) {
-  float s = 0.0f;
-  for (size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
+namespace {
+
+inline float ToF32(float x) { return x; }
+inline float ToF32(uint16_t h) { return F16ToF32(h); }
+
+// Split in 16 partial sums added as a tree, like the vector versions' lanes (see vec.h).
+template <typename T>
+void DotRows(RowsOf<T> rows, const float* q, size_t q_stride, size_t n_q, ScoreLayout out) {
+  for (size_t r = 0; r < rows.count; ++r) {
+    const T* row = rows.data + r * rows.stride;
+    for (size_t h = 0; h < n_q; ++h) {
+      float part[16] = {};
+      for (size_t i = 0; i < rows.n; ++i) part[i % 16] += ToF32(row[i]) * q[h * q_stride + i];
+      for (size_t width = 8; width >= 1; width /= 2) {
+        for (size_t l = 0; l < width; ++l) part[l] += part[l + width];
+      }
+      out.data[h * out.query_stride + r * out.row_stride] = part[0];
+    }
+  }
 }
-float DotF16F32(const uint16_t* a, const float* b, size_t n) {
-  float s = 0.0f;
-  for (size_t i = 0; i < n; ++i) s += F16ToF32(a[i]) * b[i];
-  return s;
+
+template <typename T>
+void AxpyRows(RowsOf<T> rows, const float* w, size_t w_stride, size_t n_q, const float* factor, float* y,
+              size_t y_stride) {
+  for (size_t h = 0; h < n_q; ++h) {
+    float* yh = y + h * y_stride;
+    for (size_t i = 0; i < rows.n; ++i) {
+      float acc = yh[i] * factor[h];
+      for (size_t r = 0; r < rows.count; ++r) acc += w[h * w_stride + r] * ToF32(rows.data[r * rows.stride + i]);
+      yh[i] = acc;
+    }
+  }
 }
-void AxpyF32(float alpha, const float* x, float* y, size_t n) {
-  for (size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+
+// The softmax step of one query whose scores are s[0], s[stride], ... (already scaled).
+void SoftmaxOne(float* s, size_t stride, size_t count, float& running_max, float& factor, float& sum) {
+  float m = running_max;
+  for (size_t i = 0; i < count; ++i) m = std::max(m, s[i * stride]);
+  const float shift = m == -std::numeric_limits<float>::infinity() ? 0.0f : m;
+  factor = Exp(running_max - shift);
+  running_max = m;
+  sum = 0.0f;
+  for (size_t i = 0; i < count; ++i) sum += (s[i * stride] = Exp(s[i * stride] - shift));
 }
-void AxpyF16(float alpha, const uint16_t* x, float* y, size_t n) {
-  for (size_t i = 0; i < n; ++i) y[i] += alpha * F16ToF32(x[i]);
+
+}  // namespace
+
+void DotRowsMulti(RowsOf<uint16_t> rows, const float* q, size_t q_stride, size_t n_q, ScoreLayout out) {
+  DotRows(rows, q, q_stride, n_q, out);
 }
+void DotRowsMulti(RowsOf<float> rows, const float* q, size_t q_stride, size_t n_q, ScoreLayout out) {
+  DotRows(rows, q, q_stride, n_q, out);
+}
+void AxpyRowsMulti(RowsOf<uint16_t> rows, const float* w, size_t w_stride, size_t n_q, const float* factor,
+                   float* y, size_t y_stride) {
+  AxpyRows(rows, w, w_stride, n_q, factor, y, y_stride);
+}
+void AxpyRowsMulti(RowsOf<float> rows, const float* w, size_t w_stride, size_t n_q, const float* factor, float* y,
+                   size_t y_stride) {
+  AxpyRows(rows, w, w_stride, n_q, factor, y, y_stride);
+}
+
+void SoftmaxRows(const SoftmaxStep& st) {
+  for (size_t j = 0; j < st.n_q; ++j) {
+    float* s = st.s + j * st.ld;
+    for (size_t i = 0; i < st.count; ++i) s[i] *= st.scale;
+    SoftmaxOne(s, 1, st.count, st.running_max[j], st.factor[j], st.sum[j]);
+  }
+}
+
+void SoftmaxColumns(const SoftmaxStep& st) {
+  for (size_t j = 0; j < st.n_q; ++j) {
+    for (size_t i = 0; i < st.count; ++i) st.s[i * st.ld + j] *= st.scale;
+    SoftmaxOne(st.s + j, st.ld, st.count, st.running_max[j], st.factor[j], st.sum[j]);
+  }
+}
+
+void TileGemm(const TileGemmArgs& g) {
+  for (size_t i = 0; i < g.m; ++i) {
+    for (size_t j = 0; j < g.n; ++j) {
+      float acc = g.scale != nullptr ? g.c[i * g.n + j] * g.scale[j] : 0.0f;
+      for (size_t k = 0; k < g.depth; ++k) acc += g.a[i * g.a_row + k * g.a_col] * g.b[k * g.n + j];
+      g.c[i * g.n + j] = acc;
+    }
+  }
+}
+
+void RowsToF32(RowsOf<uint16_t> rows, float* dst) {
+  for (size_t r = 0; r < rows.count; ++r) {
+    for (size_t i = 0; i < rows.n; ++i) dst[r * rows.n + i] = F16ToF32(rows.data[r * rows.stride + i]);
+  }
+}
+
+void RoundToF16(const float* x, size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = F16ToF32(F32ToF16(x[i]));
+}
+
 }  // namespace scalar
 
-#if defined(__x86_64__) || defined(__i386__)
-namespace avx2 {
-void DotRowsF32(const float* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out);
-void DotRowsF16(const uint16_t* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out);
-void AxpyRowsF32(const float* w, const float* rows, size_t stride, size_t n_rows, float* y, size_t n);
-void AxpyRowsF16(const float* w, const uint16_t* rows, size_t stride, size_t n_rows, float* y, size_t n);
-float DotF32(const float* a, const float* b, size_t n);
-float DotF16F32(const uint16_t* a, const float* b, size_t n);
-void AxpyF32(float alpha, const float* x, float* y, size_t n);
-void AxpyF16(float alpha, const uint16_t* x, float* y, size_t n);
-}  // namespace avx2
-#define INGOT_VEC_DISPATCH(fn, ...) \
-  (ActiveIsa() == Isa::kScalar ? scalar::fn(__VA_ARGS__) : avx2::fn(__VA_ARGS__))
-#define INGOT_ROWS_DISPATCH(fn, ...) \
-  if (ActiveIsa() != Isa::kScalar) return avx2::fn(__VA_ARGS__)
+namespace {
+
+const VecTable& ScalarTable() {
+  static const VecTable table{scalar::DotRowsMulti, scalar::DotRowsMulti,   scalar::AxpyRowsMulti,
+                              scalar::AxpyRowsMulti, scalar::SoftmaxRows,    scalar::SoftmaxColumns,
+                              scalar::TileGemm,      scalar::RowsToF32,      scalar::RoundToF16};
+  return table;
+}
+
+const VecTable& Active() {
+#if defined(__x86_64__)
+  switch (ActiveIsa()) {
+    case Isa::kScalar: return ScalarTable();
+    case Isa::kAvx2: return VecTableAvx2();
+    default: return VecTableAvx512();
+  }
 #else
-#define INGOT_VEC_DISPATCH(fn, ...) scalar::fn(__VA_ARGS__)
-#define INGOT_ROWS_DISPATCH(fn, ...)
+  return ScalarTable();
 #endif
+}
 
-float DotF32(const float* a, const float* b, size_t n) { return INGOT_VEC_DISPATCH(DotF32, a, b, n); }
-float DotF16F32(const uint16_t* a, const float* b, size_t n) { return INGOT_VEC_DISPATCH(DotF16F32, a, b, n); }
-void AxpyF32(float alpha, const float* x, float* y, size_t n) { INGOT_VEC_DISPATCH(AxpyF32, alpha, x, y, n); }
-void AxpyF16(float alpha, const uint16_t* x, float* y, size_t n) { INGOT_VEC_DISPATCH(AxpyF16, alpha, x, y, n); }
+}  // namespace
 
-void DotRowsF32(const float* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out) {
-  INGOT_ROWS_DISPATCH(DotRowsF32, rows, stride, n_rows, b, n, out);
-  for (size_t r = 0; r < n_rows; ++r) out[r] = scalar::DotF32(rows + r * stride, b, n);
+void DotRowsMulti(RowsOf<uint16_t> rows, const float* q, size_t q_stride, size_t n_q, ScoreLayout out) {
+  Active().dot_rows_f16(rows, q, q_stride, n_q, out);
 }
-void DotRowsF16(const uint16_t* rows, size_t stride, size_t n_rows, const float* b, size_t n, float* out) {
-  INGOT_ROWS_DISPATCH(DotRowsF16, rows, stride, n_rows, b, n, out);
-  for (size_t r = 0; r < n_rows; ++r) out[r] = scalar::DotF16F32(rows + r * stride, b, n);
+void DotRowsMulti(RowsOf<float> rows, const float* q, size_t q_stride, size_t n_q, ScoreLayout out) {
+  Active().dot_rows_f32(rows, q, q_stride, n_q, out);
 }
-void AxpyRowsF32(const float* w, const float* rows, size_t stride, size_t n_rows, float* y, size_t n) {
-  INGOT_ROWS_DISPATCH(AxpyRowsF32, w, rows, stride, n_rows, y, n);
-  for (size_t r = 0; r < n_rows; ++r) scalar::AxpyF32(w[r], rows + r * stride, y, n);
+void AxpyRowsMulti(RowsOf<uint16_t> rows, const float* w, size_t w_stride, size_t n_q, const float* factor,
+                   float* y, size_t y_stride) {
+  Active().axpy_rows_f16(rows, w, w_stride, n_q, factor, y, y_stride);
 }
-void AxpyRowsF16(const float* w, const uint16_t* rows, size_t stride, size_t n_rows, float* y, size_t n) {
-  INGOT_ROWS_DISPATCH(AxpyRowsF16, w, rows, stride, n_rows, y, n);
-  for (size_t r = 0; r < n_rows; ++r) scalar::AxpyF16(w[r], rows + r * stride, y, n);
+void AxpyRowsMulti(RowsOf<float> rows, const float* w, size_t w_stride, size_t n_q, const float* factor, float* y,
+                   size_t y_stride) {
+  Active().axpy_rows_f32(rows, w, w_stride, n_q, factor, y, y_stride);
 }
+void SoftmaxRows(const SoftmaxStep& step) { Active().softmax_rows(step); }
+void SoftmaxColumns(const SoftmaxStep& step) { Active().softmax_columns(step); }
+void TileGemm(const TileGemmArgs& g) { Active().tile_gemm(g); }
+void RowsToF32(RowsOf<uint16_t> rows, float* dst) { Active().rows_to_f32(rows, dst); }
+void RoundToF16(const float* x, size_t n, float* y) { Active().round_to_f16(x, n, y); }
 
 }  // namespace ingot::kernels

@@ -190,9 +190,6 @@ void DecoderModel::RopeAndStore(const Batch& batch, KvStore& kv, const Attention
 }
 
 void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& a, const float* q, float* out) {
-  const size_t q_dim = size_t(a.n_head) * size_t(a.head_dim);
-  int32_t max_kv = 0;
-  for (const BatchToken& t : batch.tokens) max_kv = std::max(max_kv, t.pos + 1);
   ops::PagedKv layer;
   layer.type = kv.type();
   layer.k = kv.k(a.cache_layer);
@@ -201,41 +198,17 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   layer.n_kv_head = a.n_head_kv;
   layer.head_dim_k = a.head_dim;
   layer.head_dim_v = a.head_dim;
-  // Work items are (token, KV head, up to kMaxGroupHeads of its query heads): the heads sharing a KV head read
-  // its K/V rows once. With fewer (token, KV head) pairs than threads (decoding one sequence with few KV heads)
-  // the groups are split so that every thread works. A chunk should hold at least ~64K multiply-adds (q·k and
-  // p·v over the visible positions) so that handing it to another thread pays for the wake-up.
-  const int32_t group = a.n_head / a.n_head_kv;
-  const size_t kv_items = std::max<size_t>(1, batch.tokens.size() * size_t(a.n_head_kv));
-  const int32_t splits = int32_t(std::min<size_t>(size_t(group), (size_t(pool_.size()) + kv_items - 1) / kv_items));
-  const int32_t per_item = std::min((group + splits - 1) / splits, ops::kMaxGroupHeads);
-  const int32_t items_per_kv = (group + per_item - 1) / per_item;
-  const size_t n_items = batch.tokens.size() * size_t(a.n_head_kv) * size_t(items_per_kv);
-  const size_t per_thread = ops::AttentionScratchFloats(layer, per_item);
-  Grow(scores_, size_t(pool_.size()) * per_thread);
-  const int32_t visible = a.window > 0 ? std::min(max_kv, a.window) : max_kv;
-  const size_t item_cost = std::max<size_t>(1, size_t(visible) * size_t(a.head_dim) * 2 * size_t(per_item));
-  const size_t grain = std::max<size_t>(1, (size_t(1) << 16) / item_cost);
-  pool_.ParallelForIndexed(n_items, grain, [&](size_t begin, size_t end, int thread) {
-    float* scratch = scores_.data() + size_t(thread) * per_thread;
-    for (size_t item = begin; item < end; ++item) {
-      const size_t t = item / (size_t(a.n_head_kv) * size_t(items_per_kv));
-      const int32_t slot = int32_t(item % (size_t(a.n_head_kv) * size_t(items_per_kv)));
-      const int32_t first = (slot / items_per_kv) * group + (slot % items_per_kv) * per_item;
-      const int32_t n_heads = std::min(per_item, (slot / items_per_kv + 1) * group - first);
-      const BatchToken& bt = batch.tokens[t];
-      ops::PagedKv pk = layer;
-      pk.block_table = BlockTable(batch, kv, a.cache_layer, bt.seq);
-      ops::AttentionParams ap;
-      ap.n_head = a.n_head;
-      ap.scale = a.scale;
-      ap.softcap = a.softcap;
-      ap.kv_begin = a.window > 0 ? std::max(0, bt.pos - a.window + 1) : 0;
-      ap.kv_end = bt.pos + 1;
-      ops::AttentionGroup(q + t * q_dim, first, n_heads, pk, ap, scratch,
-                          out + t * q_dim + size_t(first) * size_t(a.head_dim));
-    }
-  });
+  std::vector<ops::AttentionToken> tokens;
+  tokens.reserve(batch.tokens.size());
+  for (const BatchToken& bt : batch.tokens) {
+    tokens.push_back({BlockTable(batch, kv, a.cache_layer, bt.seq),
+                      a.window > 0 ? std::max(0, bt.pos - a.window + 1) : 0, bt.pos + 1});
+  }
+  ops::AttentionParams ap;
+  ap.n_head = a.n_head;
+  ap.scale = a.scale;
+  ap.softcap = a.softcap;
+  ops::AttentionBatch(pool_, layer, ap, tokens, q, out, scores_);
 }
 
 void DecoderModel::FeedForward(const GatedFfn& f, Activation act, const float* in, size_t T, float* out) {
