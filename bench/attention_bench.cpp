@@ -90,6 +90,27 @@ void BM_Decode(benchmark::State& state, DType type, int32_t head_dim, Mode mode)
          int64_t(kHeads) * 2 * ctx * int64_t(RowBytes(type, size_t(head_dim))));
 }
 
+// One decode token over 16 layers' caches (beyond L2, as in a forward pass), each through ops::AttentionBatch as
+// the engine calls it (the token's positions walked a few blocks at a time for all KV heads) on a pool of
+// `threads`.
+void BM_DecodeLayers(benchmark::State& state, DType type, int32_t head_dim, int threads) {
+  const int32_t ctx = int32_t(state.range(0));
+  constexpr int kLayers = 16;
+  std::vector<Setup> layers;
+  for (int l = 0; l < kLayers; ++l) layers.emplace_back(type, head_dim, ctx, 1);
+  const AttentionParams p{kHeads, 1.0f / std::sqrt(float(head_dim)), 0.0f, 0, 0};
+  ThreadPool pool(threads);
+  std::vector<float> scratch;
+  for (auto _ : state) {
+    for (Setup& s : layers) {
+      AttentionBatch(pool, s.kv, p, {{s.table.data(), 0, ctx}}, s.q.data(), s.out.data(), scratch);
+      benchmark::DoNotOptimize(s.out.data());
+    }
+  }
+  Report(state, double(kLayers) * kHeads * ctx * 2 * head_dim,
+         int64_t(kLayers) * kKvHeads * 2 * ctx * int64_t(RowBytes(type, size_t(head_dim))));
+}
+
 // A causal prompt of n tokens at positions 0 .. n - 1: tiled (tiles = true) or token by token.
 void BM_Prefill(benchmark::State& state, DType type, int32_t head_dim, bool tiles) {
   const int32_t n = int32_t(state.range(0));
@@ -126,6 +147,8 @@ BENCHMARK_CAPTURE(BM_Decode, f16_hd128, DType::kF16, 128, Mode::kGroup)->Arg(512
 BENCHMARK_CAPTURE(BM_Decode, q8_0_hd128, DType::kQ8_0, 128, Mode::kGroup)->Arg(512)->Arg(4096)->Arg(16384);
 BENCHMARK_CAPTURE(BM_Decode, f16_hd128_per_head, DType::kF16, 128, Mode::kHead)->Arg(512)->Arg(4096);
 BENCHMARK_CAPTURE(BM_Decode, f16_hd128_reference, DType::kF16, 128, Mode::kReference)->Arg(512);
+BENCHMARK_CAPTURE(BM_DecodeLayers, f16_hd64_1thread, DType::kF16, 64, 1)->Arg(576)->Arg(4096);
+BENCHMARK_CAPTURE(BM_DecodeLayers, f16_hd64_2threads, DType::kF16, 64, 2)->Arg(576)->Arg(4096)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Prefill, f16_hd64_tiles, DType::kF16, 64, true)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Prefill, f16_hd64_tokens, DType::kF16, 64, false)->Arg(512)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Prefill, f16_hd128_tiles, DType::kF16, 128, true)->Arg(512)->Unit(benchmark::kMillisecond);

@@ -113,8 +113,8 @@ size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads) {
   return n;
 }
 
-void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
-                    const AttentionParams& p, float* scratch, float* out) {
+void AttendRange(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv, const AttentionParams& p,
+                 float* scratch, const AttentionState& state) {
   assert(n_heads >= 1 && n_heads <= kMaxGroupHeads && "group of heads out of range");
   const int32_t group = p.n_head / kv.n_kv_head;
   const int32_t kvh = first_head / group;
@@ -127,15 +127,13 @@ void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const P
   float* scores = scratch;                   // [n_heads][block_size]
   float* queries = scores + nh * size_t(bs); // [n_heads][qf]
   float* v_rows = queries + nh * qf;         // Q8_0: [block_size][dv] dequantized V
+  if (p.kv_begin >= p.kv_end) return;
   for (size_t h = 0; h < nh; ++h) {
     ConvertQuery(q + (size_t(first_head) + h) * size_t(dk), kv, queries + h * qf, queries + h * qf);
   }
   const KvRows rows(kv);
-  std::fill(out, out + nh * size_t(dv), 0.0f);
-  float running_max[kMaxGroupHeads], factor[kMaxGroupHeads], block_sum[kMaxGroupHeads];
-  double sum[kMaxGroupHeads];
-  std::fill_n(running_max, nh, kNegInf);
-  std::fill_n(sum, nh, 0.0);
+  float* out = state.acc;
+  float factor[kMaxGroupHeads], block_sum[kMaxGroupHeads];
   for (int32_t j0 = p.kv_begin; j0 < p.kv_end;) {
     const int32_t j1 = std::min(p.kv_end, (j0 / bs + 1) * bs);
     const size_t count = size_t(j1 - j0);
@@ -152,8 +150,8 @@ void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const P
         for (size_t i = 0; i < count; ++i) scores[h * size_t(bs) + i] = Score(scores[h * size_t(bs) + i], p);
       }
     }
-    kernels::SoftmaxRows({scores, size_t(bs), count, nh, KernelScale(p), running_max, factor, block_sum});
-    for (size_t h = 0; h < nh; ++h) sum[h] = sum[h] * double(factor[h]) + double(block_sum[h]);
+    kernels::SoftmaxRows({scores, size_t(bs), count, nh, KernelScale(p), state.max, factor, block_sum});
+    for (size_t h = 0; h < nh; ++h) state.sum[h] = state.sum[h] * double(factor[h]) + double(block_sum[h]);
     const uint8_t* v = TokenRow(kv.v, kv, j0, kvh, rows.v_row);
     if (kv.type == DType::kF16) {
       kernels::AxpyRowsMulti(Rows<uint16_t>(v, rows.v_stride, count, dv), scores, size_t(bs), nh, factor, out,
@@ -168,11 +166,44 @@ void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const P
     }
     j0 = j1;
   }
-  for (size_t h = 0; h < nh; ++h) {
-    if (sum[h] <= 0.0) continue;
-    const float inv = float(1.0 / sum[h]);
-    for (int32_t d = 0; d < dv; ++d) out[h * size_t(dv) + size_t(d)] *= inv;
+}
+
+void StartAttentionState(const AttentionState& state, int32_t n_heads, int32_t head_dim_v) {
+  std::fill_n(state.acc, size_t(n_heads) * size_t(head_dim_v), 0.0f);
+  std::fill_n(state.max, n_heads, kNegInf);
+  std::fill_n(state.sum, n_heads, 0.0);
+}
+
+void MergeAttentionState(const AttentionState& into, const AttentionState& from, int32_t n_heads,
+                         int32_t head_dim_v) {
+  for (int32_t h = 0; h < n_heads; ++h) {
+    const float m = std::max(into.max[h], from.max[h]);
+    if (m == kNegInf) continue;  // neither saw a position
+    const float a = kernels::Exp(into.max[h] - m), b = kernels::Exp(from.max[h] - m);
+    float* acc = into.acc + size_t(h) * size_t(head_dim_v);
+    const float* other = from.acc + size_t(h) * size_t(head_dim_v);
+    for (int32_t d = 0; d < head_dim_v; ++d) acc[d] = acc[d] * a + other[d] * b;
+    into.sum[h] = into.sum[h] * double(a) + from.sum[h] * double(b);
+    into.max[h] = m;
   }
+}
+
+void FinishAttention(const AttentionState& state, int32_t n_heads, int32_t head_dim_v, float* out) {
+  for (int32_t h = 0; h < n_heads; ++h) {
+    const float inv = state.sum[h] > 0.0 ? float(1.0 / state.sum[h]) : 0.0f;
+    const float* acc = state.acc + size_t(h) * size_t(head_dim_v);
+    for (int32_t d = 0; d < head_dim_v; ++d) out[size_t(h) * size_t(head_dim_v) + size_t(d)] = acc[d] * inv;
+  }
+}
+
+void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
+                    const AttentionParams& p, float* scratch, float* out) {
+  float max[kMaxGroupHeads];
+  double sum[kMaxGroupHeads];
+  const AttentionState state{out, max, sum};
+  StartAttentionState(state, n_heads, kv.head_dim_v);
+  AttendRange(q, first_head, n_heads, kv, p, scratch, state);
+  FinishAttention(state, n_heads, kv.head_dim_v, out);
 }
 
 size_t AttentionTileScratchFloats(const PagedKv& kv, int32_t n_heads, int32_t n_tokens) {

@@ -53,6 +53,25 @@ size_t AttentionScratchFloats(const PagedKv& kv, int32_t n_heads = 1);
 void AttentionGroup(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv,
                     const AttentionParams& p, float* scratch, float* out);
 
+// The online-softmax state of n heads over the positions attended so far: for each head the running maximum m
+// of its scores, the sum of exp(score - m) and the un-normalized output sum of exp(score - m) * V row. Ranges of
+// positions attended into separate states (by different threads) merge exactly (flash decoding).
+struct AttentionState {
+  float* acc;    // [n][head_dim_v]
+  float* max;    // [n]
+  double* sum;   // [n]
+};
+// Empty: no position seen.
+void StartAttentionState(const AttentionState& state, int32_t n_heads, int32_t head_dim_v);
+// AttentionGroup's pass over positions p.kv_begin .. p.kv_end - 1, continuing `state` (heads first_head ..).
+void AttendRange(const float* q, int32_t first_head, int32_t n_heads, const PagedKv& kv, const AttentionParams& p,
+                 float* scratch, const AttentionState& state);
+// into = the state over the positions of both (disjoint ranges).
+void MergeAttentionState(const AttentionState& into, const AttentionState& from, int32_t n_heads,
+                         int32_t head_dim_v);
+// out [n_heads][head_dim_v] = acc / sum (zero for a head that saw no position); out may alias state.acc.
+void FinishAttention(const AttentionState& state, int32_t n_heads, int32_t head_dim_v, float* out);
+
 // One head: AttentionGroup with n_heads = 1.
 inline void AttentionHead(const float* q, int32_t head, const PagedKv& kv, const AttentionParams& p, float* scratch,
                           float* out) {

@@ -1,5 +1,8 @@
-// The work split of a batch's attention (ops::AttentionBatch): tokens grouped into query tiles, tiles x KV heads
-// (x groups of heads when there are fewer than threads) handed to the pool, the most expensive first.
+// The work split of a batch's attention (ops::AttentionBatch). Runs of consecutive tokens of one sequence become
+// query tiles, handed out per (tile, KV head). A lone token (decode) is handed out per range of its positions with
+// all heads: each range is read a few blocks at a time for every KV head in turn, so that the cache is walked
+// block after block (all of a block's heads are one contiguous stretch) instead of once per KV head, and with
+// fewer tokens than threads the ranges of one token go to different threads and are merged afterwards.
 #include <algorithm>
 
 #include "ops/attention.h"
@@ -9,13 +12,18 @@ namespace ingot::ops {
 namespace {
 
 // Queries a tile aims at (tokens x heads): four 16-float registers of columns in the tile's products, so each
-// converted K/V value is reused 64 times, while the scratch of a tile (the transposed queries and outputs, 2 x
-// 64 x head_dim floats) stays within L2 up to head_dim 512.
+// converted V value is reused 64 times, while the scratch of a tile (the transposed outputs, 64 x head_dim floats)
+// stays within L2 up to head_dim 512.
 constexpr int32_t kTileQueries = 64;
 // Tokens a tile holds at most: a larger tile wastes more of its last blocks on positions the causal mask hides.
 constexpr int32_t kMaxTileTokens = 32;
-// Below this many queries a tile's registers would be mostly padding: its tokens go one by one (AttentionGroup).
+// Below this many queries a tile's registers would be mostly padding: its tokens go one by one.
 constexpr int32_t kMinTileQueries = 8;
+// Positions a lone token's pass reads for all KV heads before moving on (4 blocks of 16: with head_dim 128 and 8
+// KV heads 64 KiB of K and V, which stay in L2 while each KV head takes its rows).
+constexpr int32_t kStrideChunk = 64;
+// A lone token's positions are split over threads in ranges of at least this many positions.
+constexpr int32_t kMinRange = 128;
 // Multiply-adds a chunk of work items should hold at least so that handing it to another thread pays for the
 // wake-up.
 constexpr size_t kMinChunkMacs = size_t(1) << 16;
@@ -23,8 +31,28 @@ constexpr size_t kMinChunkMacs = size_t(1) << 16;
 struct Tile {
   int32_t first;     // batch index of its first token
   int32_t n_tokens;
-  size_t cost;       // multiply-adds per head
 };
+
+// A work item: a tile's KV head (heads first_head .. + n_heads), or a range of a lone token's positions.
+struct Item {
+  int32_t tile;
+  int32_t first_head;
+  int32_t n_heads;
+  int32_t range;      // lone tokens: which range (-1 for tile items)
+  int32_t n_ranges;
+  size_t cost;        // multiply-adds
+};
+
+// The range r of n_ranges over [begin, end), cut at block boundaries.
+std::pair<int32_t, int32_t> Range(int32_t begin, int32_t end, int32_t r, int32_t n_ranges, int32_t block) {
+  auto cut = [&](int32_t i) {
+    if (i == 0) return begin;
+    if (i == n_ranges) return end;
+    const int32_t at = begin + int32_t(int64_t(end - begin) * i / n_ranges);
+    return std::clamp(at / block * block, begin, end);
+  };
+  return {cut(r), cut(r + 1)};
+}
 
 }  // namespace
 
@@ -33,77 +61,132 @@ void AttentionBatch(ThreadPool& pool, const PagedKv& kv, const AttentionParams& 
                     std::vector<float>& scratch) {
   if (tokens.empty()) return;
   const int32_t group = p.n_head / kv.n_kv_head;
+  const int32_t dv = kv.head_dim_v;
   const size_t q_dim = size_t(p.n_head) * size_t(kv.head_dim_k);
-  const size_t out_dim = size_t(p.n_head) * size_t(kv.head_dim_v);
-  const size_t head_macs = size_t(kv.head_dim_k + kv.head_dim_v);
+  const size_t out_dim = size_t(p.n_head) * size_t(dv);
+  const size_t head_macs = size_t(kv.head_dim_k + dv);
+  auto visible = [&](size_t t) { return size_t(std::max(0, tokens[t].kv_end - tokens[t].kv_begin)); };
   // Tiles: runs of tokens of one sequence at consecutive positions.
-  const int32_t max_heads = std::min(group, kMaxGroupHeads);
-  const int32_t tile_tokens = std::clamp(kTileQueries / max_heads, 1, kMaxTileTokens);
+  const int32_t per_call = std::min(group, kMaxGroupHeads);
+  const int32_t tile_tokens = std::clamp(kTileQueries / per_call, 1, kMaxTileTokens);
   std::vector<Tile> tiles;
   for (int32_t t = 0; t < int32_t(tokens.size()); ++t) {
-    const AttentionToken& tok = tokens[size_t(t)];
-    const size_t visible = size_t(std::max(0, tok.kv_end - tok.kv_begin));
     if (!tiles.empty()) {
       Tile& last = tiles.back();
       const AttentionToken& prev = tokens[size_t(last.first + last.n_tokens - 1)];
+      const AttentionToken& tok = tokens[size_t(t)];
       if (last.n_tokens < tile_tokens && tok.block_table == prev.block_table && tok.kv_end == prev.kv_end + 1) {
         ++last.n_tokens;
-        last.cost += visible * head_macs;
         continue;
       }
     }
-    tiles.push_back({t, 1, visible * head_macs});
+    tiles.push_back({t, 1});
   }
-  std::sort(tiles.begin(), tiles.end(), [](const Tile& a, const Tile& b) { return a.cost > b.cost; });
-  // Work items: (tile, KV head, up to kMaxGroupHeads of its query heads). With fewer (tile, KV head) pairs than
-  // threads (decoding one sequence with few KV heads) the groups are split so that every thread works.
-  const size_t kv_items = tiles.size() * size_t(kv.n_kv_head);
-  const int32_t splits = int32_t(std::min<size_t>(size_t(group), (size_t(pool.size()) + kv_items - 1) / kv_items));
-  const int32_t per_item = std::min((group + splits - 1) / splits, kMaxGroupHeads);
-  const int32_t items_per_kv = (group + per_item - 1) / per_item;
-  const size_t items_per_tile = size_t(kv.n_kv_head) * size_t(items_per_kv);
-  int32_t longest = 1;
-  size_t total_cost = 0;
+  // Tiles with enough queries go per (tile, KV head); the tokens of the others one by one, each in ranges.
+  const int32_t min_tile_tokens = (kMinTileQueries + per_call - 1) / per_call;
+  size_t lone = 0;
+  for (const Tile& t : tiles) lone += t.n_tokens < min_tile_tokens ? size_t(t.n_tokens) : 0;
+  const int32_t ranges_wanted = int32_t(lone == 0 ? 1 : (size_t(pool.size()) + lone - 1) / lone);
+  std::vector<Item> items;
+  std::vector<Tile> lone_tiles;  // one per lone token
   for (const Tile& t : tiles) {
-    longest = std::max(longest, t.n_tokens);
-    total_cost += t.cost;
+    if (t.n_tokens >= min_tile_tokens) {
+      size_t cost = 0;
+      for (int32_t i = 0; i < t.n_tokens; ++i) cost += visible(size_t(t.first + i)) * head_macs * size_t(per_call);
+      for (int32_t h = 0; h < p.n_head; h += per_call) {
+        const int32_t n = std::min(per_call, (h / group + 1) * group - h);
+        items.push_back({int32_t(&t - tiles.data()), h, n, -1, 0, cost});
+      }
+      continue;
+    }
+    for (int32_t i = 0; i < t.n_tokens; ++i) {
+      const size_t tok = size_t(t.first + i);
+      const int32_t n_ranges = std::clamp(int32_t(visible(tok)) / kMinRange, 1, ranges_wanted);
+      const size_t cost = visible(tok) * head_macs * size_t(p.n_head) / size_t(n_ranges);
+      for (int32_t r = 0; r < n_ranges; ++r) {
+        items.push_back({int32_t(lone_tiles.size()), 0, 0, r, n_ranges, cost});
+      }
+      lone_tiles.push_back({int32_t(tok), 1});
+    }
   }
-  const size_t per_thread = std::max(AttentionScratchFloats(kv, per_item),
-                                     AttentionTileScratchFloats(kv, per_item, longest));
-  if (scratch.size() < size_t(pool.size()) * per_thread) scratch.resize(size_t(pool.size()) * per_thread);
-  const size_t n_items = tiles.size() * items_per_tile;
-  const size_t item_cost = std::max<size_t>(1, total_cost * size_t(per_item) / tiles.size());
-  const size_t grain = std::max<size_t>(1, kMinChunkMacs / item_cost);
-  pool.ParallelForIndexed(n_items, grain, [&](size_t begin, size_t end, int thread) {
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.cost > b.cost; });
+  // States of split tokens' ranges, merged after the parallel pass: [lone token][range] slots of n_head heads.
+  int32_t max_ranges = 1;
+  for (const Item& it : items) max_ranges = std::max(max_ranges, it.n_ranges);
+  const size_t state_floats = size_t(p.n_head) * size_t(dv + 1);
+  const size_t n_slots = max_ranges > 1 ? lone_tiles.size() * size_t(max_ranges) : 0;
+  int32_t longest = 1;
+  for (const Tile& t : tiles) longest = std::max(longest, t.n_tokens);
+  const size_t per_thread = std::max(AttentionScratchFloats(kv, per_call) + state_floats,
+                                     AttentionTileScratchFloats(kv, per_call, longest));
+  const size_t threads = size_t(pool.size());
+  if (scratch.size() < threads * per_thread + n_slots * state_floats) {
+    scratch.resize(threads * per_thread + n_slots * state_floats);
+  }
+  std::vector<double> sums((threads + n_slots) * size_t(p.n_head));
+  // Thread i's state is at the start of its scratch, with sums[i]; slot s's after all threads', with sums[threads + s].
+  auto state_at = [&](float* base, size_t sums_index) {
+    return AttentionState{base, base + size_t(p.n_head) * size_t(dv), sums.data() + sums_index * size_t(p.n_head)};
+  };
+  auto slot_state = [&](size_t slot) {
+    return state_at(scratch.data() + threads * per_thread + slot * state_floats, threads + slot);
+  };
+  size_t total_cost = 0;
+  for (const Item& it : items) total_cost += it.cost;
+  const size_t grain = std::max<size_t>(1, kMinChunkMacs * items.size() / std::max<size_t>(1, total_cost));
+  pool.ParallelForIndexed(items.size(), grain, [&](size_t begin, size_t end, int thread) {
     float* scr = scratch.data() + size_t(thread) * per_thread;
-    for (size_t item = begin; item < end; ++item) {
-      const Tile& tile = tiles[item / items_per_tile];
-      const int32_t slot = int32_t(item % items_per_tile);
-      const int32_t first = (slot / items_per_kv) * group + (slot % items_per_kv) * per_item;
-      const int32_t n_heads = std::min(per_item, (slot / items_per_kv + 1) * group - first);
-      const size_t t0 = size_t(tile.first);
-      PagedKv pk = kv;
-      pk.block_table = tokens[t0].block_table;
+    for (size_t i = begin; i < end; ++i) {
+      const Item& it = items[i];
       AttentionParams ap = p;
-      if (tile.n_tokens * n_heads >= kMinTileQueries) {
+      if (it.range < 0) {
+        const Tile& tile = tiles[size_t(it.tile)];
+        const size_t t0 = size_t(tile.first);
         int32_t kv_begin[kMaxTileTokens], kv_end[kMaxTileTokens];
         for (int32_t t = 0; t < tile.n_tokens; ++t) {
           kv_begin[t] = tokens[t0 + size_t(t)].kv_begin;
           kv_end[t] = tokens[t0 + size_t(t)].kv_end;
         }
-        const QueryTile qt{q + t0 * q_dim, q_dim, out + t0 * out_dim + size_t(first) * size_t(kv.head_dim_v),
-                           out_dim, tile.n_tokens, kv_begin, kv_end};
-        AttentionTile(qt, first, n_heads, pk, ap, scr);
+        PagedKv pk = kv;
+        pk.block_table = tokens[t0].block_table;
+        const QueryTile qt{q + t0 * q_dim, q_dim, out + t0 * out_dim + size_t(it.first_head) * size_t(dv), out_dim,
+                           tile.n_tokens, kv_begin, kv_end};
+        AttentionTile(qt, it.first_head, it.n_heads, pk, ap, scr);
         continue;
       }
-      for (size_t t = t0; t < t0 + size_t(tile.n_tokens); ++t) {
-        ap.kv_begin = tokens[t].kv_begin;
-        ap.kv_end = tokens[t].kv_end;
-        AttentionGroup(q + t * q_dim, first, n_heads, pk, ap, scr,
-                       out + t * out_dim + size_t(first) * size_t(kv.head_dim_v));
+      // A lone token's range, all heads, kStrideChunk positions at a time for every KV head in turn.
+      const size_t t = size_t(lone_tiles[size_t(it.tile)].first);
+      PagedKv pk = kv;
+      pk.block_table = tokens[t].block_table;
+      float* group_scratch = scr + state_floats;
+      const AttentionState state = it.n_ranges > 1
+                                       ? slot_state(size_t(it.tile) * size_t(max_ranges) + size_t(it.range))
+                                       : state_at(scr, size_t(thread));
+      StartAttentionState(state, p.n_head, dv);
+      const auto [r0, r1] = Range(tokens[t].kv_begin, tokens[t].kv_end, it.range, it.n_ranges, kv.block_size);
+      for (int32_t c0 = r0; c0 < r1; c0 += kStrideChunk) {
+        ap.kv_begin = c0;
+        ap.kv_end = std::min(r1, c0 + kStrideChunk);
+        for (int32_t h = 0; h < p.n_head; h += per_call) {
+          const int32_t n = std::min(per_call, (h / group + 1) * group - h);
+          const AttentionState heads{state.acc + size_t(h) * size_t(dv), state.max + h, state.sum + h};
+          AttendRange(q + t * q_dim, h, n, pk, ap, group_scratch, heads);
+        }
       }
+      if (it.n_ranges == 1) FinishAttention(state, p.n_head, dv, out + t * out_dim);
     }
   });
+  if (n_slots == 0) return;
+  for (size_t lt = 0; lt < lone_tiles.size(); ++lt) {
+    const size_t t = size_t(lone_tiles[lt].first);
+    const int32_t n_ranges = std::clamp(int32_t(visible(t)) / kMinRange, 1, ranges_wanted);
+    if (n_ranges == 1) continue;
+    const AttentionState first = slot_state(lt * size_t(max_ranges));
+    for (int32_t r = 1; r < n_ranges; ++r) {
+      MergeAttentionState(first, slot_state(lt * size_t(max_ranges) + size_t(r)), p.n_head, dv);
+    }
+    FinishAttention(first, p.n_head, dv, out + t * out_dim);
+  }
 }
 
 }  // namespace ingot::ops

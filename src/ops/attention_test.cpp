@@ -228,6 +228,43 @@ TEST(AttentionTest, BatchMatchesReferenceForMixedSequences) {
   }
 }
 
+// A lone decode token deep in its sequence is split into ranges of positions over the threads and merged: every
+// cache type, with and without a window and a soft-cap, 2 and 3 tokens of different sequences.
+TEST(AttentionTest, BatchSplitsLoneTokensOverThreadsAndMerges) {
+  std::mt19937 rng(10);
+  const int32_t n_kv = 2, n_head = 8, hd = 64;
+  const size_t q_dim = size_t(n_head) * hd;
+  ThreadPool pool(4);
+  std::vector<float> scratch;
+  for (DType type : {DType::kF32, DType::kF16, DType::kQ8_0}) {
+    const Cache cache(type, 2 * 640, n_kv, hd, rng);
+    const int32_t* tables[] = {&cache.table[0], &cache.table[40]};  // 40 blocks each
+    for (const bool capped : {false, true}) {
+      std::vector<AttentionToken> tokens;
+      for (int32_t pos : {639, 517}) tokens.push_back({tables[tokens.size()], capped ? pos + 1 - 300 : 0, pos + 1});
+      const AttentionParams ap{n_head, capped ? 0.3f : 0.125f, capped ? 5.0f : 0.0f, 0, 0};
+      for (const size_t n_tokens : {size_t(1), size_t(2)}) {
+        const std::vector<AttentionToken> batch(tokens.begin(), tokens.begin() + long(n_tokens));
+        const std::vector<float> q = RandomQueries(n_tokens * q_dim, rng);
+        std::vector<float> got(q.size()), want(q.size());
+        AttentionBatch(pool, cache.View(), ap, batch, q.data(), got.data(), scratch);
+        for (size_t t = 0; t < n_tokens; ++t) {
+          PagedKv kv = cache.View();
+          kv.block_table = batch[t].block_table;
+          AttentionParams one = ap;
+          one.kv_begin = batch[t].kv_begin;
+          one.kv_end = batch[t].kv_end;
+          for (int32_t h = 0; h < n_head; ++h) {
+            AttentionHeadReference(&q[t * q_dim], h, kv, one, &want[t * q_dim + size_t(h * hd)]);
+          }
+        }
+        EXPECT_EQ(CountBad(got.data(), want.data(), int32_t(got.size())), 0u)
+            << DTypeName(type) << " capped " << capped << " tokens " << n_tokens;
+      }
+    }
+  }
+}
+
 // A Q8_0 cache holds the same values as an F16 one to within its 8-bit blocks: outputs (weighted averages of
 // N(0, 1) values) agree within 1e-2 absolute (4.6e-3 measured).
 TEST(AttentionTest, Q8_0CacheAgreesWithF16) {
