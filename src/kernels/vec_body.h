@@ -68,9 +68,13 @@ __attribute__((always_inline)) inline void DotTile(const T* rows, size_t stride,
     }
   }
   for (int u = 0; u < kPadded; u += 4) {
-    float four[4];
-    V::ReduceAdd4(acc[u], acc[u + 1], acc[u + 2], acc[u + 3], four);
-    for (int k = 0; k < 4 && u + k < R * H; ++k) sums[u + k] = four[k];
+    if (u + 4 <= R * H) {
+      V::ReduceAdd4(acc[u], acc[u + 1], acc[u + 2], acc[u + 3], sums + u);
+    } else {
+      float four[4];
+      V::ReduceAdd4(acc[u], acc[u + 1], acc[u + 2], acc[u + 3], four);
+      std::copy_n(four, R * H - u, sums + u);
+    }
   }
   for (; i < n; ++i) {
     for (int r = 0; r < R; ++r) {
@@ -90,7 +94,11 @@ void DotRowsH(RowsOf<T> rows, const float* q, size_t q_stride, ScoreLayout out) 
     DotTile<V, R, H>(rows.data + r * rows.stride, rows.stride, q, q_stride, rows.n, sums);
     for (int a = 0; a < R; ++a) {
       float* o = out.data + (r + size_t(a)) * out.row_stride;
-      for (int h = 0; h < H; ++h) o[size_t(h) * out.query_stride] = sums[a * H + h];
+      if (out.query_stride == 1) {
+        std::copy_n(sums + a * H, H, o);  // position-major (tiles): one row's queries are contiguous
+      } else {
+        for (int h = 0; h < H; ++h) o[size_t(h) * out.query_stride] = sums[a * H + h];
+      }
     }
   }
   for (; r < rows.count; ++r) {
