@@ -42,6 +42,8 @@ struct V256 {
   }
   // hadd(a, b) = [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, ...]: two rounds leave the four sums split across the
   // 128-bit halves.
+  static constexpr int kReduceGroup = 4;
+  static void ReduceAddGroup(const F* v, float* out) { ReduceAdd4(v[0], v[1], v[2], v[3], out); }
   static void ReduceAdd4(F a, F b, F c, F d, float* out) {
     const F t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
     _mm_storeu_ps(out, Fold(t));

@@ -5,7 +5,8 @@
 // TileGemm accumulator block), Zero, Set1, Load(float*), Load(uint16_t*) (f16 -> f32), Store, Add, Sub, Mul,
 // Fma(a, b, c) = a * b + c, Max, Min, Round (to nearest even), RoundToF16 (to f16 and back), Pow2 (2^n for
 // integral n in [-126, 127]), ZeroBelow(v, x, limit) (v where x >= limit, else 0), ZeroWhereNegInf, ReduceAdd,
-// ReduceMax and ReduceAdd4(a, b, c, d, out) (the sums of a, b, c, d into out[0..3]).
+// ReduceMax, ReduceAdd4(a, b, c, d, out) (the sums of a, b, c, d into out[0..3]) and ReduceAddGroup (the sums of
+// kReduceGroup registers into out[0 .. kReduceGroup)).
 #pragma once
 
 // GCC 12's AVX-512 headers make "undefined" vectors from self-initialised locals and then warn about them at
@@ -67,7 +68,9 @@ __attribute__((always_inline)) inline void DotTile(const T* rows, size_t stride,
       for (int r = 0; r < R; ++r) acc[r * H + h] = V::Fma(x[r], qv, acc[r * H + h]);
     }
   }
-  for (int u = 0; u < kPadded; u += 4) {
+  int u = 0;
+  for (; u + V::kReduceGroup <= R * H; u += V::kReduceGroup) V::ReduceAddGroup(acc + u, sums + u);
+  for (; u < kPadded; u += 4) {
     if (u + 4 <= R * H) {
       V::ReduceAdd4(acc[u], acc[u + 1], acc[u + 2], acc[u + 3], sums + u);
     } else {
