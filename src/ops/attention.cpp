@@ -1,8 +1,9 @@
 // Attention over the paged cache with an online softmax (see attention.h), a cache block at a time. One token
-// (AttentionGroup): the block's scores for all heads of the group (kernels::DotRowsMulti, or one int8 GEMM for
-// Q8_0), a softmax step per head, then the block's V rows added to every head's output (kernels::AxpyRowsMulti,
-// rescaling what was accumulated when a maximum rose). A tile of tokens (AttentionTile): the same steps with the
-// block converted to f32 once and the queries as the columns of small matrix products.
+// (AttendRange, AttentionGroup): the block's scores for all heads of the group (kernels::DotRowsMulti, or one
+// int8 GEMM for Q8_0), a softmax step per head, then the block's V rows added to every head's output
+// (kernels::AxpyRowsMulti, rescaling what was accumulated when a maximum rose). A tile of tokens (AttentionTile):
+// the same scores for all its queries written position-major, a softmax step per query across the lanes, and the
+// block's V rows (converted to f32 once) times the weights as a small matrix product with the queries as columns.
 #include "ops/attention.h"
 
 #include <algorithm>
