@@ -95,8 +95,8 @@ struct QueryTile {
 size_t AttentionTileScratchFloats(const PagedKv& kv, int32_t n_heads, int32_t n_tokens);
 
 // AttentionGroup for every token of the tile, n_heads * n_tokens <= kMaxTileQueries: each K/V block is read and
-// converted once for all of them (the scores are AttentionGroup's dot products, bit for bit; the weighted V sums
-// a small matrix product with the queries as columns, kernels::TileGemm), and positions a token must not see
+// converted once for all of them (the scores are AttentionGroup's lane-split dot products; the weighted V sums a
+// small matrix product with the queries as columns, kernels::TileGemm), and positions a token must not see
 // (causal, window) are masked to a weight of exactly 0. Each query keeps its own online softmax.
 void AttentionTile(const QueryTile& tile, int32_t first_head, int32_t n_heads, const PagedKv& kv,
                    const AttentionParams& p, float* scratch);
