@@ -127,6 +127,10 @@ void RoundToF16(const float* x, size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = F16ToF32(F32ToF16(x[i]));
 }
 
+void SwiGlu(float* gate, const float* up, size_t n) {
+  for (size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + Exp(-gate[i])) * up[i];
+}
+
 }  // namespace scalar
 
 namespace {
@@ -134,7 +138,8 @@ namespace {
 const VecTable& ScalarTable() {
   static const VecTable table{scalar::DotRowsMulti, scalar::DotRowsMulti,   scalar::AxpyRowsMulti,
                               scalar::AxpyRowsMulti, scalar::SoftmaxRows,    scalar::SoftmaxColumns,
-                              scalar::TileGemm,      scalar::RowsToF32,      scalar::RoundToF16};
+                              scalar::TileGemm,      scalar::RowsToF32,      scalar::RoundToF16,
+                              scalar::SwiGlu};
   return table;
 }
 
@@ -171,5 +176,6 @@ void SoftmaxColumns(const SoftmaxStep& step) { Active().softmax_columns(step); }
 void TileGemm(const TileGemmArgs& g) { Active().tile_gemm(g); }
 void RowsToF32(RowsOf<uint16_t> rows, float* dst) { Active().rows_to_f32(rows, dst); }
 void RoundToF16(const float* x, size_t n, float* y) { Active().round_to_f16(x, n, y); }
+void SwiGlu(float* gate, const float* up, size_t n) { Active().swiglu(gate, up, n); }
 
 }  // namespace ingot::kernels

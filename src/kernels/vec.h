@@ -81,6 +81,8 @@ void TileGemm(const TileGemmArgs& g);
 void RowsToF32(RowsOf<uint16_t> rows, float* dst);
 // y[i] = x[i] rounded to f16 (to nearest even) and back: a query as an f16 cache's dot products see it.
 void RoundToF16(const float* x, size_t n, float* y);
+// gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + Exp(-gate[i])) * up[i]: the SwiGLU feed-forward's one pass.
+void SwiGlu(float* gate, const float* up, size_t n);
 
 // The scalar twins, always compiled (tests compare against them).
 namespace scalar {
@@ -95,6 +97,7 @@ void SoftmaxColumns(const SoftmaxStep& step);
 void TileGemm(const TileGemmArgs& g);
 void RowsToF32(RowsOf<uint16_t> rows, float* dst);
 void RoundToF16(const float* x, size_t n, float* y);
+void SwiGlu(float* gate, const float* up, size_t n);
 }  // namespace scalar
 
 }  // namespace ingot::kernels

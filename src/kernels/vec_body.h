@@ -3,7 +3,7 @@
 //
 // V provides: F (the register type), kLanes, kRegisters (architectural registers), kTileRows x kTileVectors (the
 // TileGemm accumulator block), Zero, Set1, Load(float*), Load(uint16_t*) (f16 -> f32), Store, Add, Sub, Mul,
-// Fma(a, b, c) = a * b + c, Max, Min, Round (to nearest even), RoundToF16 (to f16 and back), Pow2 (2^n for
+// Div, Fma(a, b, c) = a * b + c, Max, Min, Round (to nearest even), RoundToF16 (to f16 and back), Pow2 (2^n for
 // integral n in [-126, 127]), ZeroBelow(v, x, limit) (v where x >= limit, else 0), ZeroWhereNegInf, ReduceAdd,
 // ReduceMax, ReduceAdd4(a, b, c, d, out) (the sums of a, b, c, d into out[0..3]) and ReduceAddGroup (the sums of
 // kReduceGroup registers into out[0 .. kReduceGroup)).
@@ -324,10 +324,23 @@ void RoundToF16(const float* x, size_t n, float* y) {
 }
 
 template <class V>
+void SwiGlu(float* gate, const float* up, size_t n) {
+  constexpr size_t L = V::kLanes;
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const auto g = V::Load(gate + i);
+    const auto e = VecExp<V>(V::Sub(V::Zero(), g));
+    V::Store(gate + i, V::Mul(V::Div(g, V::Add(V::Set1(1.0f), e)), V::Load(up + i)));
+  }
+  for (; i < n; ++i) gate[i] = gate[i] / (1.0f + Exp(-gate[i])) * up[i];
+}
+
+template <class V>
 const VecTable& MakeVecTable() {
   static const VecTable table{DotRowsMulti<V, uint16_t>, DotRowsMulti<V, float>,  AxpyRowsMulti<V, uint16_t>,
                               AxpyRowsMulti<V, float>,   SoftmaxRows<V>,          SoftmaxColumns<V>,
-                              TileGemm<V>,               RowsToF32<V>,            RoundToF16<V>};
+                              TileGemm<V>,               RowsToF32<V>,            RoundToF16<V>,
+                              SwiGlu<V>};
   return table;
 }
 

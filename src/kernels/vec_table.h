@@ -15,6 +15,7 @@ struct VecTable {
   void (*tile_gemm)(const TileGemmArgs&);
   void (*rows_to_f32)(RowsOf<uint16_t>, float*);
   void (*round_to_f16)(const float*, size_t, float*);
+  void (*swiglu)(float*, const float*, size_t);
 };
 
 // Defined by vec_avx2.cpp and vec_avx512.cpp (x86 builds only).

@@ -1,4 +1,4 @@
-// Attention vector primitives against their scalar twins on every ISA the CPU has (sizes around the register
+// Attention and feed-forward vector primitives against their scalar twins on every ISA the CPU has (sizes around the register
 // widths, odd strides, masked scores), and the scalar exp against std::exp.
 #include <gtest/gtest.h>
 
@@ -176,6 +176,29 @@ TEST(VecTest, RoundToF16MatchesScalarOnEveryIsa) {
       RoundToF16(x.data(), n, got.data());
       scalar::RoundToF16(x.data(), n, want.data());
       EXPECT_EQ(got, want) << isa;
+    }
+  });
+}
+
+// The vector exp is the scalar one evaluated a register at a time; only the division may round differently
+// (it does not: one IEEE division each), so results match the scalar twin to a few ulp, and the scalar twin
+// matches the std::exp formula within its exp's error.
+TEST(VecTest, SwiGluMatchesScalarOnEveryIsa) {
+  std::mt19937 rng(7);
+  ForEachIsa([&](std::string_view isa) {
+    for (size_t n : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 17u, 1000u}) {
+      std::vector<float> gate = Normal(n, rng), up = Normal(n, rng);
+      const float specials[] = {0.0f, -90.0f, 90.0f, -20.0f, 30.0f, -1e-8f};
+      for (size_t i = 0; i < n; i += 5) gate[i] = specials[i / 5 % 6] * (i % 2 ? 1.0f : 3.0f);
+      for (float& g : gate) g *= 4.0f;
+      std::vector<float> got = gate, want = gate;
+      SwiGlu(got.data(), up.data(), n);
+      scalar::SwiGlu(want.data(), up.data(), n);
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_NEAR(got[i], want[i], 4e-7f * std::fabs(want[i]) + 1e-30f) << isa << " n=" << n << " i=" << i;
+        const double exact = double(gate[i]) / (1.0 + std::exp(-double(gate[i]))) * double(up[i]);
+        ASSERT_NEAR(want[i], exact, 1e-6 * std::fabs(exact) + 1e-30) << "scalar, x=" << gate[i];
+      }
     }
   });
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/vec.h"
 #include "util/fp16.h"
 
 namespace ingot::ops {
@@ -103,12 +104,7 @@ void Rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const RopePa
   }
 }
 
-void SwiGlu(float* gate, const float* up, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
-}
+void SwiGlu(float* gate, const float* up, size_t n) { kernels::SwiGlu(gate, up, n); }
 
 void GeGlu(float* gate, const float* up, size_t n) {
   for (size_t i = 0; i < n; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
