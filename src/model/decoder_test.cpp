@@ -46,13 +46,13 @@ void ExpectChunkingInvariant(const std::string& path) {
   ThreadPool pool(2);
   auto m = LoadModel(file, pool);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  // 200 tokens: three FFN chunks of 66-67 tokens; batches of 100: one chunk each (below 2 * kFfnChunkTokens).
-  static_assert(kFfnChunkTokens == 64);
-  const std::vector<float> whole = PromptLogits(**m, 200, 200);
-  const std::vector<float> halves = PromptLogits(**m, 200, 100);
-  ASSERT_EQ(whole.size(), halves.size());
-  ASSERT_EQ(whole.size(), size_t(200) * size_t((*m)->info().n_vocab));
-  EXPECT_EQ(std::memcmp(whole.data(), halves.data(), whole.size() * sizeof(float)), 0);
+  // 600 tokens: two FFN chunks of 300; batches of 200: one chunk each (below 2 * kFfnChunkTokens).
+  static_assert(kFfnChunkTokens == 256);
+  const std::vector<float> whole = PromptLogits(**m, 600, 600);
+  const std::vector<float> thirds = PromptLogits(**m, 600, 200);
+  ASSERT_EQ(whole.size(), thirds.size());
+  ASSERT_EQ(whole.size(), size_t(600) * size_t((*m)->info().n_vocab));
+  EXPECT_EQ(std::memcmp(whole.data(), thirds.data(), whole.size() * sizeof(float)), 0);
 }
 
 TEST(DecoderTest, FfnChunksDoNotChangeLogits) {

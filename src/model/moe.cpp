@@ -138,11 +138,12 @@ void DecoderModel::SwiGluResidual(const std::vector<float>& norm, const GatedFfn
   const size_t E = size_t(info_.n_embd);
   NormRows(x_.data(), T, E, norm.data(), h);
   if (router.empty()) {
-    FeedForward(ffn, Activation::kSilu, h, T, f);
+    FeedForward(ffn, Activation::kSilu, h, T, h);
+    ops::Add(x_.data(), h, T * E);
   } else {
     pass.RouteAndRun(pool_, router, experts, Activation::kSilu, h, h, T, E, f, act_);
+    ops::Add(x_.data(), f, T * E);
   }
-  ops::Add(x_.data(), f, T * E);
 }
 
 }  // namespace ingot::model

@@ -117,7 +117,8 @@ class Qwen final : public DecoderModel {
       Linear(l.wo, attn, T, h);
       ops::Add(x_.data(), h, T * E);
 
-      SwiGluResidual(l.ffn_norm, l.ffn, l.router, l.experts, expert_pass_, T, h, Grow(f_, T * E));
+      SwiGluResidual(l.ffn_norm, l.ffn, l.router, l.experts, expert_pass_, T, h,
+                     l.router.empty() ? nullptr : Grow(f_, T * E));
     }
     return Status::Ok();
   }
@@ -126,7 +127,7 @@ class Qwen final : public DecoderModel {
   BaseConfig cfg_;
   ops::TensorView tok_embd_;  // [n_vocab, n_embd]
   std::vector<QwenLayer> layers_;
-  std::vector<float> f_;  // per-forward FFN buffer
+  std::vector<float> f_;  // per-forward expert FFN buffer [T, n_embd] (MoE layers)
   ExpertPass expert_pass_;
   int32_t n_moe_layers_ = 0;
   uint64_t expert_bytes_ = 0;  // all experts of all layers
