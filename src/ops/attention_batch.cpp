@@ -22,8 +22,11 @@ constexpr int32_t kMinTileQueries = 8;
 // Positions a lone token's pass reads for all KV heads before moving on (4 blocks of 16: with head_dim 128 and 8
 // KV heads 64 KiB of K and V, which stay in L2 while each KV head takes its rows).
 constexpr int32_t kStrideChunk = 64;
-// A lone token's positions are split over threads in ranges of at least this many positions.
+// A lone token's positions are split over threads in ranges of at least this many positions, up to this many
+// ranges per thread (more items than threads, so that a thread the OS holds back delays the layer by one small
+// item; dynamic scheduling hands the rest to the others).
 constexpr int32_t kMinRange = 128;
+constexpr size_t kRangesPerThread = 4;
 // Multiply-adds a chunk of work items should hold at least so that handing it to another thread pays for the
 // wake-up.
 constexpr size_t kMinChunkMacs = size_t(1) << 16;
@@ -86,7 +89,7 @@ void AttentionBatch(ThreadPool& pool, const PagedKv& kv, const AttentionParams& 
   const int32_t min_tile_tokens = (kMinTileQueries + per_call - 1) / per_call;
   size_t lone = 0;
   for (const Tile& t : tiles) lone += t.n_tokens < min_tile_tokens ? size_t(t.n_tokens) : 0;
-  const int32_t ranges_wanted = int32_t(lone == 0 ? 1 : (size_t(pool.size()) + lone - 1) / lone);
+  const int32_t ranges_wanted = int32_t(lone == 0 ? 1 : (kRangesPerThread * size_t(pool.size()) + lone - 1) / lone);
   std::vector<Item> items;
   std::vector<Tile> lone_tiles;  // one per lone token
   for (const Tile& t : tiles) {
