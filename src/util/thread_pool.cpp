@@ -25,12 +25,14 @@ inline void CpuRelax() {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) {
+ThreadPool::ThreadPool(int n_threads, Pinning pinning) {
   n_threads_ = n_threads > 0 ? n_threads : std::max(1, PhysicalCoreCount());
   // Worker i on the i-th allowed CPU (distinct cores first); CPU 0 of the list is left to the caller. A pinned
   // worker keeps its caches and never shares a core with another worker of the pool.
-  const std::vector<int> cpus = n_threads_ > 1 ? AllowedCpusByCore() : std::vector<int>{};
-  const bool pin = cpus.size() >= size_t(n_threads_);
+  const std::vector<int> cpus =
+      n_threads_ > 1 && pinning != Pinning::kNever ? AllowedCpusByCore() : std::vector<int>{};
+  const size_t needed = size_t(n_threads_) + (pinning == Pinning::kAuto ? 1 : 0);
+  const bool pin = !cpus.empty() && cpus.size() >= needed;
   for (int i = 1; i < n_threads_; ++i) {
     workers_.emplace_back([this, i] { WorkerLoop(i); });
     if (pin && PinThread(workers_.back(), cpus[size_t(i)])) ++pinned_;

@@ -1,9 +1,8 @@
 // A persistent pool of worker threads for data-parallel loops (matmul rows, attention heads).
 // One pool per engine; Run() is called from one thread at a time (not re-entrant). Workers spin briefly
 // after a job (the next matmul usually follows within microseconds) and then sleep on a condition variable.
-// Workers are pinned to distinct CPUs (distinct physical cores first) when the thread's allowed CPU set has at
-// least as many CPUs as the pool has threads; the calling thread stays unpinned (threads it creates later would
-// inherit its mask).
+// Workers may be pinned to distinct CPUs (distinct physical cores first, see Pinning); the calling thread stays
+// unpinned (threads it creates later would inherit its mask).
 #pragma once
 
 #include <atomic>
@@ -40,16 +39,27 @@ class FunctionRef<R(Args...)> {
   R (*call_)(void*, Args...);
 };
 
+// When workers are pinned, one CPU each, taken from the calling thread's allowed set.
+enum class Pinning {
+  // Pin when the allowed set has more CPUs than the pool has threads (hyperthreads, or a machine larger than the
+  // pool): then each worker gets its own physical core. With exactly as many CPUs as threads there is no choice
+  // to make, and pinning only stops the OS from moving a worker off a CPU that another process is using
+  // (measured 1-2% slower decode on a 2-vCPU VM).
+  kAuto,
+  kAlways,  // pin whenever the allowed set has at least as many CPUs as threads
+  kNever,
+};
+
 class ThreadPool {
  public:
   // n_threads includes the calling thread; 0 means the number of physical cores.
-  explicit ThreadPool(int n_threads = 0);
+  explicit ThreadPool(int n_threads = 0, Pinning pinning = Pinning::kAuto);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return n_threads_; }
-  // Number of workers pinned to a CPU (0 when the OS refused or there were fewer allowed CPUs than threads).
+  // Number of workers pinned to a CPU (0 when not pinned by policy, too few allowed CPUs, or the OS refused).
   int pinned() const { return pinned_; }
 
   // Calls fn(thread_index, n_threads) once on every thread (the caller is thread 0) and waits for all.

@@ -99,7 +99,7 @@ TEST(CpuAffinityTest, AllowedCpusAreDistinct) {
 TEST(CpuAffinityTest, WorkersPinnedToDistinctCpusWhenThereAreEnough) {
   const std::vector<int> cpus = AllowedCpusByCore();
   if (cpus.size() < 2) GTEST_SKIP() << "one allowed CPU: nothing to pin";
-  ThreadPool pool(2);
+  ThreadPool pool(2, Pinning::kAlways);
   EXPECT_EQ(pool.pinned(), 1);
 #if defined(__linux__)
   std::vector<int> allowed_of_worker(2, -1);
@@ -113,9 +113,19 @@ TEST(CpuAffinityTest, WorkersPinnedToDistinctCpusWhenThereAreEnough) {
 #endif
 }
 
+TEST(CpuAffinityTest, AutoPinsOnlyWithMoreCpusThanThreads) {
+  const std::vector<int> cpus = AllowedCpusByCore();
+  const int n = int(cpus.size());
+  if (n < 2) GTEST_SKIP() << "one allowed CPU: nothing to pin";
+  EXPECT_EQ(ThreadPool(n).pinned(), 0);
+  EXPECT_EQ(ThreadPool(n, Pinning::kAlways).pinned(), n - 1);
+  EXPECT_EQ(ThreadPool(n - 1).pinned(), n - 2);
+  EXPECT_EQ(ThreadPool(n - 1, Pinning::kNever).pinned(), 0);
+}
+
 TEST(CpuAffinityTest, MoreThreadsThanCpusStayUnpinned) {
   const std::vector<int> cpus = AllowedCpusByCore();
-  ThreadPool pool(int(cpus.size()) + 1);
+  ThreadPool pool(int(cpus.size()) + 1, Pinning::kAlways);
   EXPECT_EQ(pool.pinned(), 0);
   std::atomic<int> calls{0};
   pool.Run([&](int, int) { calls++; });
