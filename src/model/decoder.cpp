@@ -203,8 +203,8 @@ void DecoderModel::Attend(const Batch& batch, KvStore& kv, const AttentionSpec& 
   layer.n_kv_head = a.n_head_kv;
   layer.head_dim_k = a.head_dim;
   layer.head_dim_v = a.head_dim;
-  std::vector<ops::AttentionToken> tokens;
-  tokens.reserve(batch.tokens.size());
+  std::vector<ops::AttentionToken>& tokens = attn_tokens_;
+  tokens.clear();
   for (const BatchToken& bt : batch.tokens) {
     tokens.push_back({BlockTable(batch, kv, a.cache_layer, bt.seq),
                       a.window > 0 ? std::max(0, bt.pos - a.window + 1) : 0, bt.pos + 1});

@@ -12,6 +12,7 @@
 #include "model/model.h"
 #include "model/rope_config.h"
 #include "model/weights.h"
+#include "ops/attention.h"
 #include "ops/matmul.h"
 #include "ops/ops.h"
 
@@ -138,6 +139,7 @@ class DecoderModel : public Model {
   Status RunAndNorm(const Batch& batch, KvStore& kv);
 
   std::vector<float> g_, u_, scores_, hidden_;  // FFN gate/up [chunk, n_ff]; attention scratch; output-normed rows
+  std::vector<ops::AttentionToken> attn_tokens_;  // [T] per-token KV ranges of one Attend (reused: no allocation)
   size_t hidden_rows_ = 0;
 };
 
