@@ -97,6 +97,26 @@ TEST(VecTest, DotAndAxpyRowsMatchScalarOnEveryIsa) {
   });
 }
 
+// A score has the same bits whichever queries share the call: decode scores a GQA group of a few heads, a
+// prefill tile up to 64 queries, and chunked prefill must reproduce one batch exactly.
+TEST(VecTest, DotRowsMultiIndependentOfQueryCount) {
+  std::mt19937 rng(11);
+  ForEachIsa([&](std::string_view isa) {
+    for (size_t n : {16u, 64u, 80u, 128u}) {
+      const size_t count = 16, n_q = 16;
+      const std::vector<uint16_t> rows = Halves(Normal(count * n, rng));
+      const std::vector<float> q = Normal(n_q * n, rng);
+      std::vector<float> all(n_q * count), one(count);
+      DotRowsMulti(RowsOf<uint16_t>{rows.data(), n, count, n}, q.data(), n, n_q, ScoreLayout{all.data(), 1, n_q});
+      for (size_t h = 0; h < n_q; ++h) {
+        DotRowsMulti(RowsOf<uint16_t>{rows.data(), n, count, n}, q.data() + h * n, n, 1,
+                     ScoreLayout{one.data(), count, 1});
+        for (size_t r = 0; r < count; ++r) ASSERT_EQ(one[r], all[r * n_q + h]) << isa << " n=" << n << " q=" << h;
+      }
+    }
+  });
+}
+
 // Scores with some positions masked (-inf), whole queries masked, and running maxima both unset and set.
 TEST(VecTest, SoftmaxStepsMatchScalarOnEveryIsa) {
   std::mt19937 rng(5);
