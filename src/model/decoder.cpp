@@ -8,11 +8,6 @@
 
 namespace ingot::model {
 
-namespace {
-// Elements of a gated activation per work item (two items, ~10 µs of exponentials, are worth a hand-off).
-constexpr size_t kGluSlice = 1024;
-}  // namespace
-
 Result<BaseConfig> ReadBaseConfig(const gguf::File& file, const std::string& arch, bool n_ff_required) {
   MetaReader m(file, arch);
   BaseConfig c;
@@ -235,16 +230,12 @@ void DecoderModel::FeedForward(const GatedFfn& f, Activation act, const float* i
       const ops::MatMulOut outs[] = {{&f.gate, g, n_ff}, {&f.up, u, n_ff}};
       ops::MatMulShared(pool_, outs, in + t0 * E, rows, E, act_);
     }
-    // Items are kGluSlice-element slices of the rows, so that one token's activations (8192 exponentials, ~40 µs
-    // on one core) are shared by the threads as well.
-    const size_t slices = (n_ff + kGluSlice - 1) / kGluSlice;
-    pool_.ParallelFor(rows * slices, 2, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
-        const size_t t = i / slices, c = (i % slices) * kGluSlice, n = std::min(kGluSlice, n_ff - c);
+    pool_.ParallelFor(rows, 1, [&](size_t b, size_t e) {
+      for (size_t t = b; t < e; ++t) {
         if (act == Activation::kSilu) {
-          ops::SwiGlu(g + t * stride + c, u + t * stride + c, n);
+          ops::SwiGlu(g + t * stride, u + t * stride, n_ff);
         } else {
-          ops::GeGluF16(g + t * stride + c, u + t * stride + c, n);
+          ops::GeGluF16(g + t * stride, u + t * stride, n_ff);
         }
       }
     });
