@@ -5,16 +5,9 @@
 // VNNI instruction). Everything has internal linkage (see kernel_table.h).
 #pragma once
 
-// GCC 12's AVX-512 headers make "undefined" vectors from self-initialised locals and then warn about them at
-// every inlined use (a header bug); silence those two warnings for the header's own lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <type_traits>
 
+#include "kernels/intrinsics.h"
 #include "kernels/simd_util.h"
 
 namespace ingot::kernels {

@@ -9,17 +9,10 @@
 // kReduceGroup registers into out[0 .. kReduceGroup)).
 #pragma once
 
-// GCC 12's AVX-512 headers make "undefined" vectors from self-initialised locals and then warn about them at
-// every inlined use (a header bug); silence those two warnings for the header's own lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
 #include <limits>
 
+#include "kernels/intrinsics.h"
 #include "kernels/vec_table.h"
 
 namespace ingot::kernels {
