@@ -169,6 +169,15 @@ size_t PackedActivationBytes(DType weight, size_t k, size_t m) {
   return PackedGroups(m) * t.group_bytes[id](k);
 }
 
+bool SamePackedForm(DType a, DType b) {
+  if (a == b) return true;
+  const KernelTable& t = ActiveTable();
+  const auto ia = static_cast<size_t>(a), ib = static_cast<size_t>(b);
+  if (ia >= kNumTypeIds || ib >= kNumTypeIds) return false;
+  return t.pack_floats[ia] != nullptr && t.pack_floats[ia] == t.pack_floats[ib] &&
+         t.group_bytes[ia] == t.group_bytes[ib];
+}
+
 void PackActivations(DType weight, size_t k, const float* x, size_t x_stride, size_t m, uint8_t* packed,
                      size_t group_begin, size_t group_end) {
   const KernelTable& t = ActiveTable();

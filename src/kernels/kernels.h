@@ -63,6 +63,9 @@ void Gemm(const GemmArgs& args);
 // are grouped.
 size_t PackedActivationBytes(DType weight, size_t k, size_t m);
 size_t PackedGroups(size_t m);  // ceil(m / 16)
+// Whether weights of types a and b read the same packed activations (AMX packs the same bf16 form for every
+// type, so Q4_K and Q6_K projections of one input can share it; the VNNI forms differ per type).
+bool SamePackedForm(DType a, DType b);
 // Packs groups [group_begin, group_end) of m float activation rows (x_stride floats apart) into packed
 // (PackedActivationBytes of it); ranges may be packed on different threads.
 void PackActivations(DType weight, size_t k, const float* x, size_t x_stride, size_t m, uint8_t* packed,

@@ -82,6 +82,9 @@ TEST(PackedGemm, OnlyWhereItPays) {
     EXPECT_EQ(PackedActivationBytes(DType::kBF16, 256, 64) > 0, isa == Isa::kAmx) << IsaName(isa);
     EXPECT_EQ(PackedActivationBytes(DType::kBF16, 250, 64), 0u) << IsaName(isa);  // not whole 32-element steps
     EXPECT_EQ(PackedActivationBytes(DType::kF16, 256, 64), 0u) << IsaName(isa);   // float dots keep f16 precision
+    EXPECT_EQ(SamePackedForm(DType::kQ4_K, DType::kQ6_K), isa == Isa::kAmx) << IsaName(isa);
+    EXPECT_TRUE(SamePackedForm(DType::kQ4_K, DType::kQ4_K)) << IsaName(isa);
+    EXPECT_FALSE(SamePackedForm(DType::kQ4_K, DType::kF16)) << IsaName(isa);
   }
   SetActiveIsa(BestIsa());
 }

@@ -31,7 +31,7 @@ struct Layout {
   size_t act_bytes[kMaxSharedOuts];
   uint8_t* act[kMaxSharedOuts];
   size_t n_act = 0;
-  // Distinct packed forms, one per weight type.
+  // Distinct packed forms (kernels::SamePackedForm), each with a weight type that reads it.
   DType pack_weight[kMaxSharedOuts];
   uint8_t* packed[kMaxSharedOuts];
   size_t n_pack = 0;
@@ -54,7 +54,7 @@ void Plan(std::span<const MatMulOut> outs, size_t m, ActivationBuffer& scratch, 
     const size_t packed_bytes = kernels::PackedActivationBytes(w.type, cols, m);
     if (packed_bytes > 0) {
       size_t p = 0;
-      while (p < l.n_pack && l.pack_weight[p] != w.type) ++p;
+      while (p < l.n_pack && !kernels::SamePackedForm(l.pack_weight[p], w.type)) ++p;
       if (p == l.n_pack) {
         l.pack_weight[p] = w.type;
         pack_offset[p] = total;
