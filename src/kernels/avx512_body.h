@@ -247,12 +247,26 @@ template <int N> void DotQ3K(size_t k, const uint8_t* w, const uint8_t* a, size_
   DotQ23K<true, N>(k, w, a, as, y, ys);
 }
 
+// Lane l (of 32 int16 lanes, 2 elements each) of a Q6_K step of 64 elements uses scale 4q + l / 8 of the
+// block's 16 (q = 0..3, the step).
+alignas(64) constexpr int16_t kQ6ScaleIdx[4][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+    {8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
+    {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
+     14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
+
 // Q6_K against Q8_K. For each 128-element half, the low nibbles of its 64 ql bytes are elements 0..63 and the
-// high nibbles elements 64..127, so two 512-bit vectors cover the half; scales are per 16 elements.
+// high nibbles elements 64..127; qh byte i holds the top 2 bits of elements i, i + 32, i + 64 and i + 96 (bits
+// 0-1, 2-3, 4-5, 6-7). A broadcast load puts the 32 qh bytes in both halves of a vector, and one variable
+// 16-bit shift per 64 elements brings each half's 2-bit field to bits 4-5 (bits shifted in from the
+// neighbouring byte land outside them), so a code costs an and and a ternary-logic merge, without shuffles.
+// Scales are per 16 elements; the -32 offset is taken out through the block's group sums.
 template <int N>
 void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y, size_t ys) {
-  const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(3);
-  const __m512i idx0 = _mm512_load_si512(kHalfScaleIdx[0]), idx1 = _mm512_load_si512(kHalfScaleIdx[1]);
+  const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+  const __m512i shift_lo = Join(_mm256_set1_epi16(4), _mm256_set1_epi16(2));  // elements 0-31 | 32-63, left
+  const __m512i shift_hi = Join(_mm256_setzero_si256(), _mm256_set1_epi16(2));  // 64-95 | 96-127, right
   __m512 acc[N];
   __m256 offsets[N];
   for (int j = 0; j < N; ++j) {
@@ -262,32 +276,29 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
   for (size_t b = 0; b < k / quant::kQK_K; ++b) {
     const uint8_t* wb = w + b * sizeof(quant::BlockQ6_K);
     PrefetchAhead<sizeof(quant::BlockQ6_K)>(wb);
-    const __m256i coef = _mm256_slli_epi16(_mm256_cvtepi8_epi16(Load128(wb + 192)), 5);  // 32 * scale
-    __m512i isum[N];
-    for (int j = 0; j < N; ++j) isum[j] = _mm512_setzero_si512();
+    const __m256i sc16 = _mm256_cvtepi8_epi16(Load128(wb + 192));
+    const __m256i coef = _mm256_slli_epi16(sc16, 5);  // 32 * scale
+    __m512i q[4], s[4];
     for (int h = 0; h < 2; ++h) {
       const __m512i ql = Load512(wb + 64 * h);
-      const __m256i qh = Load256(wb + 128 + 32 * h);
-      const __m512i high01 = Join(qh, _mm256_srli_epi16(qh, 2));
-      const __m512i high23 = Join(_mm256_srli_epi16(qh, 4), _mm256_srli_epi16(qh, 6));
-      const __m512i q0 = _mm512_or_si512(_mm512_and_si512(ql, low4),
-                                         _mm512_slli_epi16(_mm512_and_si512(high01, low2), 4));
-      const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                         _mm512_slli_epi16(_mm512_and_si512(high23, low2), 4));
-      const __m128i sc8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(wb + 192 + 8 * h));
-      const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(sc8));
-      const __m512i s0 = _mm512_permutexvar_epi16(idx0, sc16), s1 = _mm512_permutexvar_epi16(idx1, sc16);
-      for (int j = 0; j < N; ++j) {
-        const uint8_t* aq = act + j * as + b * sizeof(quant::BlockQ8_K) + kQ8KQs + 128 * h;
-        isum[j] = DotBytesScaled(isum[j], q0, Load512(aq), s0);
-        isum[j] = DotBytesScaled(isum[j], q1, Load512(aq + 64), s1);
-      }
+      const __m512i qh = _mm512_broadcast_i64x4(Load256(wb + 128 + 32 * h));
+      const __m512i top_lo = _mm512_and_si512(_mm512_sllv_epi16(qh, shift_lo), bits45);
+      const __m512i top_hi = _mm512_and_si512(_mm512_srlv_epi16(qh, shift_hi), bits45);
+      q[2 * h] = _mm512_ternarylogic_epi32(ql, top_lo, low4, 0xEC);  // (ql & low4) | top_lo
+      q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), top_hi, low4, 0xEC);
     }
+    const __m512i sc = _mm512_castsi256_si512(sc16);
+    for (int i = 0; i < 4; ++i) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kQ6ScaleIdx[i]), sc);
     const float d = Half(LoadU16(wb + 208));
     for (int j = 0; j < N; ++j) {
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);
+      __m512i isum = _mm512_setzero_si512();
+      for (int i = 0; i < 4; ++i) {
+        const int h = i / 2, part = i % 2;  // q[i] covers elements 128h + 64 part .. + 63
+        isum = DotBytesScaled(isum, q[i], Load512(ab + kQ8KQs + 128 * h + 64 * part), s[i]);
+      }
       const float dd = d * LoadF32(ab);
-      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_set1_ps(dd), acc[j]);
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(dd), acc[j]);
       offsets[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(BsumsDot(ab, coef)), _mm256_set1_ps(dd), offsets[j]);
     }
   }
