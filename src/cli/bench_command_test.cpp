@@ -35,6 +35,8 @@ TEST(BenchCommandTest, JsonReportsPrefillAndDecodeAtDepth) {
   EXPECT_GT(j["decode_tps_mean"].get<double>(), 0);
   // The cache holds the longer of the two tests: 48 prompt tokens, against 20 + 8 for decoding.
   EXPECT_GT(j["kv_cache_bytes"].get<double>(), 0);
+  // A tiny model is smaller than one 2 MiB page: none of it can be mapped through one.
+  EXPECT_EQ(j["huge_page_bytes"], 0);
 }
 
 TEST(BenchCommandTest, TableNamesDecodeAtDepth) {
@@ -43,6 +45,8 @@ TEST(BenchCommandTest, TableNamesDecodeAtDepth) {
   ASSERT_EQ(out.status, 0) << out.text;
   EXPECT_NE(out.text.find("| pp16 "), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("| tg4@d8 "), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("weights in 2 MiB pages: 0% of the file"), std::string::npos) << out.text;
+  EXPECT_EQ(out.text.find("drop-cache"), std::string::npos) << "no advice for a file this small: " << out.text;
 }
 
 TEST(BenchCommandTest, RefusesBadOptions) {

@@ -3,10 +3,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "convert/quantize.h"
 #include "model/random_model.h"
+#include "util/mapped_file.h"
 #include "util/thread_pool.h"
 
 namespace ingot::cli {
@@ -104,6 +107,17 @@ void AddDevCommand(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd->add_option("--out", o->out, "Output path")->required();
   cmd->callback([o] { MakeModel(*o); });
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto* drop = dev->add_subcommand("drop-cache",
+                                   "Drop model files from the page cache, so that the next load reads them back "
+                                   "in 2 MiB pages (for files written by other tools; see `ingot bench`)");
+  drop->add_option("files", *files, "GGUF files")->required()->check(CLI::ExistingFile);
+  drop->callback([files] {
+    for (const std::string& f : *files) {
+      if (Status st = DropFromPageCache(f); !st.ok()) Fail(st);
+      std::printf("dropped %s from the page cache\n", f.c_str());
+    }
+  });
 }
 
 }  // namespace ingot::cli

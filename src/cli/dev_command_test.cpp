@@ -43,4 +43,18 @@ TEST(DevCommandTest, EveryArchitectureMakesInspectsAndRuns) {
   EXPECT_NE(Ingot("dev make-model --arch qwen3 --shape huge --out x.gguf").status, 0);
 }
 
+TEST(DevCommandTest, DropCacheKeepsTheFileAndRefusesMissingOnes) {
+  std::filesystem::create_directories(INGOT_TEST_TMP);
+  const std::string path = std::string(INGOT_TEST_TMP) + "/dev-drop.gguf";
+  ASSERT_EQ(Ingot("dev make-model --arch llama --shape tiny --out " + path).status, 0);
+  const Output dropped = Ingot("dev drop-cache " + path);
+  ASSERT_EQ(dropped.status, 0) << dropped.text;
+  EXPECT_NE(dropped.text.find("dropped " + path), std::string::npos) << dropped.text;
+  const Output run = Ingot("run " + path + " -p 'Once' -n 2 --temp 0 -t 1");
+  EXPECT_EQ(run.status, 0) << run.text;
+  const Output missing = Ingot("dev drop-cache /nonexistent/m.gguf");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.text.find("/nonexistent/m.gguf"), std::string::npos) << missing.text;
+}
+
 }  // namespace

@@ -98,6 +98,8 @@ class File {
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
   size_t file_size() const { return size_; }
+  // Bytes of the file mapped through 2 MiB pages so far (MappedFile::HugePageBytes).
+  size_t huge_page_bytes() const { return mapping_.HugePageBytes(); }
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }

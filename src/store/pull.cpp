@@ -243,6 +243,7 @@ Result<PullResult> Download(Store& store, const PullPlan& plan, const PullReques
       return IoError("cannot move " + f.name + " into " + final_dir + ": " + std::strerror(errno));
     }
     paths.push_back(target);
+    (void)DropFromPageCache(target);  // the first load reads it back in 2 MiB pages (util/mapped_file.h)
   }
   (void)RemoveAll(partial_dir);
   for (size_t i = 0; i < model.files.size(); ++i) {

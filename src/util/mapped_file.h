@@ -24,12 +24,20 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Bytes of the mapping the kernel maps through 2 MiB pages (Linux: FilePmdMapped in /proc/self/smaps; 0
+  // elsewhere). Only pages touched so far count.
+  size_t HugePageBytes() const;
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   std::string path_;
 };
+
+// Writes the file's dirty pages and drops it from the page cache. For files just written (downloads,
+// quantize): the write path fills the cache with small folios, which the file would keep until evicted, and
+// read back through a MappedFile it comes in 2 MiB folios that the kernel maps through 2 MiB pages.
+Status DropFromPageCache(const std::string& path);
 
 // Reads a whole (small) file into a string.
 Result<std::string> ReadFileToString(const std::string& path);

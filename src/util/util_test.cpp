@@ -97,5 +97,31 @@ TEST(MappedFileTest, MapsContents) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(r->data()), r->size()), "hello");
 }
 
+// Files of 2 MiB and more are mapped at a 2 MiB-aligned address (so that the kernel can map them through 2 MiB
+// pages) and read back exactly, including a length that is not a whole number of pages; after being dropped
+// from the page cache, the file still reads back the same.
+TEST(MappedFileTest, LargeFilesMapAlignedAndSurviveDroppingTheCache) {
+  std::filesystem::create_directories(INGOT_TEST_TMP);
+  const std::string path = std::string(INGOT_TEST_TMP) + "/mapped_large.bin";
+  std::string contents((size_t(5) << 20) + 123, '\0');
+  for (size_t i = 0; i < contents.size(); ++i) contents[i] = static_cast<char>((i * 2654435761u) >> 13);
+  ASSERT_TRUE(WriteStringToFile(path, contents).ok());
+  ASSERT_TRUE(DropFromPageCache(path).ok());
+  auto r = MappedFile::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(r->data()) % (size_t(2) << 20), 0u);
+  ASSERT_EQ(r->size(), contents.size());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r->data()), r->size()), contents);
+  EXPECT_LE(r->HugePageBytes(), r->size() + (size_t(2) << 20));
+  MappedFile moved = std::move(*r);  // the moved-to mapping unmaps once, at the end of the test
+  EXPECT_EQ(static_cast<char>(moved.data()[contents.size() - 1]), contents.back());
+}
+
+TEST(MappedFileTest, DroppingAMissingFileFromTheCacheNamesIt) {
+  const Status st = DropFromPageCache("/nonexistent/y.gguf");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("/nonexistent/y.gguf"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ingot
