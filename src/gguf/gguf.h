@@ -100,6 +100,8 @@ class File {
   size_t file_size() const { return size_; }
   // Bytes of the file mapped through 2 MiB pages so far (MappedFile::HugePageBytes).
   size_t huge_page_bytes() const { return mapping_.HugePageBytes(); }
+  // A tensor read a row at a time (an embedding table) stays in 4 KiB pages (MappedFile::AdviseSparse).
+  void AdviseSparse(const TensorInfo& t) const { mapping_.AdviseSparse(t.data, t.n_bytes); }
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }

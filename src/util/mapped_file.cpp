@@ -99,20 +99,35 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
 size_t MappedFile::HugePageBytes() const {
   if (data_ == nullptr) return 0;
   std::ifstream smaps("/proc/self/smaps");
-  const auto begin = reinterpret_cast<uintptr_t>(data_);
+  const auto begin = reinterpret_cast<uintptr_t>(data_), end = begin + size_;
   std::string line;
   bool inside = false;
+  size_t total = 0;
+  // The mapping may span several entries (AdviseSparse splits it): sum those inside [begin, end).
   while (std::getline(smaps, line)) {
     unsigned long lo = 0, hi = 0;
     char dash = 0;
     if (std::sscanf(line.c_str(), "%lx%c%lx", &lo, &dash, &hi) == 3 && dash == '-') {
-      inside = lo <= begin && begin < hi;  // a new mapping's header line
+      inside = begin <= lo && lo < end;  // a new entry's header line
       continue;
     }
     unsigned long kib = 0;
-    if (inside && std::sscanf(line.c_str(), "FilePmdMapped: %lu kB", &kib) == 1) return size_t(kib) * 1024;
+    if (inside && std::sscanf(line.c_str(), "FilePmdMapped: %lu kB", &kib) == 1) total += size_t(kib) * 1024;
   }
-  return 0;
+  return total;
+}
+
+void MappedFile::AdviseSparse(const uint8_t* p, size_t bytes) const {
+#if defined(MADV_NOHUGEPAGE)
+  constexpr uintptr_t kPage = 4096;
+  const auto begin = reinterpret_cast<uintptr_t>(p), end = begin + bytes;
+  const uintptr_t first = (begin + kPage - 1) / kPage * kPage, last = end / kPage * kPage;
+  if (data_ == nullptr || begin < reinterpret_cast<uintptr_t>(data_) || last <= first) return;
+  madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
 }
 
 Status DropFromPageCache(const std::string& path) {

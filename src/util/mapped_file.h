@@ -27,6 +27,10 @@ class MappedFile {
   // Bytes of the mapping the kernel maps through 2 MiB pages (Linux: FilePmdMapped in /proc/self/smaps; 0
   // elsewhere). Only pages touched so far count.
   size_t HugePageBytes() const;
+  // Maps [p, p + bytes) (inside the mapping) through 4 KiB pages: for data read sparsely, such as an embedding
+  // table of which a token reads one row, where a 2 MiB page would bring 2 MiB into memory for each row.
+  // Advisory; the whole 4 KiB pages inside the range only.
+  void AdviseSparse(const uint8_t* p, size_t bytes) const;
 
  private:
   const uint8_t* data_ = nullptr;

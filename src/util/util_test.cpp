@@ -98,8 +98,8 @@ TEST(MappedFileTest, MapsContents) {
 }
 
 // Files of 2 MiB and more are mapped at a 2 MiB-aligned address (so that the kernel can map them through 2 MiB
-// pages) and read back exactly, including a length that is not a whole number of pages; after being dropped
-// from the page cache, the file still reads back the same.
+// pages) and read back exactly, including a length that is not a whole number of pages, after being dropped
+// from the page cache and with part of the mapping advised to stay in 4 KiB pages.
 TEST(MappedFileTest, LargeFilesMapAlignedAndSurviveDroppingTheCache) {
   std::filesystem::create_directories(INGOT_TEST_TMP);
   const std::string path = std::string(INGOT_TEST_TMP) + "/mapped_large.bin";
@@ -111,6 +111,8 @@ TEST(MappedFileTest, LargeFilesMapAlignedAndSurviveDroppingTheCache) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(reinterpret_cast<uintptr_t>(r->data()) % (size_t(2) << 20), 0u);
   ASSERT_EQ(r->size(), contents.size());
+  r->AdviseSparse(r->data() + (size_t(1) << 20) + 5, size_t(2) << 20);  // splits the mapping in three
+  r->AdviseSparse(r->data() + 100, 10);  // no whole page inside: nothing to do
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(r->data()), r->size()), contents);
   EXPECT_LE(r->HugePageBytes(), r->size() + (size_t(2) << 20));
   MappedFile moved = std::move(*r);  // the moved-to mapping unmaps once, at the end of the test
