@@ -134,7 +134,11 @@ Status DropFromPageCache(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(path + ": " + std::strerror(errno));
   // Dirty pages are not dropped: write them out first.
-  const bool ok = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+#if defined(POSIX_FADV_DONTNEED)
+  const bool ok = fsync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+#else
+  const bool ok = fsync(fd) == 0;
+#endif
   const int err = errno;
   ::close(fd);
   return ok ? Status::Ok() : IoError(path + ": dropping from the page cache: " + std::strerror(err));
