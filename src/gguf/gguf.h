@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,9 +104,12 @@ class File {
   // A tensor read a row at a time (an embedding table) stays in 4 KiB pages (MappedFile::AdviseSparse).
   void AdviseSparse(const TensorInfo& t) const { mapping_.AdviseSparse(t.data, t.n_bytes); }
 
-  // Metadata in file order.
-  const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }
+  // Metadata in file order. The first call (or a Find of a long array) decodes the arrays left in the file.
+  const std::vector<std::pair<std::string, Value>>& metadata() const;
   const Value* Find(std::string_view key) const;
+  // Elements of an array value; nullopt when the key is missing or not an array. Cheaper than Find for long
+  // arrays (see LazyArray).
+  std::optional<uint64_t> ArrayLength(std::string_view key) const;
 
   // Typed getters: nullopt when missing; an error when present with an incompatible type.
   Result<std::optional<std::string>> GetString(std::string_view key) const;
@@ -128,8 +132,27 @@ class File {
   size_t size_ = 0;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
-  std::vector<std::pair<std::string, Value>> kv_;
+  // Top-level arrays of at least kLazyArrayMin scalars or strings (a vocabulary, its merges and scores) are
+  // validated by the parser but left in the file, and decoded when asked for: as Values a 128K-token vocabulary
+  // takes about 50 MB that the tokenizer copies anyway. Their kv_ entries hold the element type and no elements
+  // until something needs the Values themselves (metadata(), Find), which decodes all of them once.
+  struct LazyArray {
+    ValueType elem_type;
+    uint64_t count;
+    const uint8_t* data;  // the first element's bytes in the file
+  };
+  static constexpr uint64_t kLazyArrayMin = 1024;
+  const LazyArray* FindLazy(std::string_view key) const;  // null unless key is a lazy array
+  // The key's Value (null when missing), with *lazy set for a lazy array, whose elements are then left alone.
+  const Value* FindArrayHeader(std::string_view key, const LazyArray** lazy) const;
+  template <typename Fn>
+  void ForEachArrayElement(const Value& v, const LazyArray* lazy, Fn&& fn) const;
+  void MaterializeLazy() const;
+
+  mutable std::vector<std::pair<std::string, Value>> kv_;
   std::map<std::string, size_t, std::less<>> kv_index_;
+  std::map<size_t, LazyArray> lazy_;  // by index in kv_
+  mutable std::once_flag lazy_materialized_;
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t, std::less<>> tensor_index_;
 

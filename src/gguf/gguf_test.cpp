@@ -84,6 +84,62 @@ TEST(GgufRoundTrip, EveryValueType) {
   EXPECT_EQ(file->Find("array.nested")->array[3].array[0].array[0].i, 1);
 }
 
+// Long top-level arrays (a vocabulary) stay in the file until asked for: the typed getters decode them from
+// there, Find and metadata() see every element, and a truncated one is still an error.
+TEST(GgufRoundTrip, LongArraysReadBackWhole) {
+  const size_t n = 3000;  // above File's threshold for keeping an array in the file
+  std::vector<Value> strings, ints, floats, bools;
+  std::vector<std::string> want_strings;
+  for (size_t i = 0; i < n; ++i) {
+    want_strings.push_back(i % 7 == 0 ? "" : "tok\xc3\xa9" + std::to_string(i) + std::string(i % 40, 'x'));
+    strings.push_back(Value::String(want_strings.back()));
+    ints.push_back(Value::Signed(VT::kI32, int64_t(i) * 3 - 4000));
+    floats.push_back(Value::Float(VT::kF32, double(i) * -0.25));
+    bools.push_back(Value::Bool(i % 3 == 0));
+  }
+  Writer w;
+  w.SetString("before", "a");
+  w.SetValue("tokens", Value::Array(VT::kString, strings));
+  w.SetValue("types", Value::Array(VT::kI32, ints));
+  w.SetValue("scores", Value::Array(VT::kF32, floats));
+  w.SetValue("flags", Value::Array(VT::kBool, bools));
+  w.SetU32("after", 7);
+  const std::vector<uint8_t> bytes = w.Serialize();
+  auto file = ParseOk(bytes);
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(*file->GetInt("after").value(), 7);
+  EXPECT_EQ(file->ArrayLength("tokens"), n);
+  EXPECT_EQ(file->ArrayLength("after"), std::nullopt);
+  EXPECT_EQ(file->ArrayLength("missing"), std::nullopt);
+  EXPECT_EQ(**file->GetStringArray("tokens"), want_strings);
+  const std::vector<int64_t> got_ints = **file->GetIntArray("types");
+  const std::vector<float> got_floats = **file->GetFloatArray("scores");
+  const std::vector<bool> got_bools = **file->GetBoolArray("flags");
+  ASSERT_EQ(got_ints.size(), n);
+  ASSERT_EQ(got_floats.size(), n);
+  ASSERT_EQ(got_bools.size(), n);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(got_ints[i], int64_t(i) * 3 - 4000);
+    EXPECT_EQ(got_floats[i], float(i) * -0.25f);
+    EXPECT_EQ(got_bools[i], i % 3 == 0);
+  }
+  EXPECT_EQ(**file->GetFloatArray("types"), std::vector<float>(got_ints.begin(), got_ints.end()));
+  EXPECT_FALSE(file->GetStringArray("scores").ok());  // a wrong type is still an error
+  EXPECT_FALSE(file->GetIntArray("tokens").ok());
+  ASSERT_NE(file->Find("types"), nullptr);
+  EXPECT_TRUE(*file->Find("types") == Value::Array(VT::kI32, ints));
+  // Every value as written: copying the metadata into a new writer reproduces the file.
+  Writer copy;
+  for (const auto& [key, value] : file->metadata()) copy.SetValue(key, value);
+  EXPECT_EQ(copy.Serialize(), bytes);
+  // Cut inside the string array: the parser still checks every element.
+  const std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + long(bytes.size() / 3));
+  auto broken = File::Parse(cut.data(), cut.size(), "test.gguf");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), Code::kCorrupt);
+  EXPECT_NE(broken.status().message().find("key 'tokens'"), std::string::npos) << broken.status().message();
+}
+
 TEST(GgufRoundTrip, SettingAKeyAgainReplacesItInPlace) {
   Writer w;
   w.SetU32("a", 1);

@@ -161,6 +161,10 @@ class Parser {
       Value value;
       INGOT_RETURN_IF_ERROR(ParseValue(static_cast<ValueType>(raw_type), 0, &value));
       if (key == kAlignmentKey) INGOT_RETURN_IF_ERROR(SetAlignment(value));
+      if (lazy_) {
+        file_.lazy_.emplace(file_.kv_.size(), *lazy_);
+        lazy_.reset();
+      }
       file_.kv_index_.emplace(key, file_.kv_.size());
       file_.kv_.emplace_back(std::move(key), std::move(value));
     }
@@ -246,6 +250,14 @@ class Parser {
       return Fail("more than " + std::to_string(kMaxMetadataValues) + " metadata values in the file");
     }
     out->elem_type = elem;
+    if (depth == 1 && count >= File::kLazyArrayMin && elem != ValueType::kArray) {
+      // Validated element by element as below, but kept in the file (File::LazyArray).
+      const uint8_t* first = data_ + pos_;
+      Value element;
+      for (uint64_t i = 0; i < count; ++i) INGOT_RETURN_IF_ERROR(ParseValue(elem, depth, &element));
+      lazy_ = File::LazyArray{elem, count, first};
+      return Status::Ok();
+    }
     out->array.resize(count);
     for (Value& v : out->array) INGOT_RETURN_IF_ERROR(ParseValue(elem, depth, &v));
     return Status::Ok();
@@ -334,6 +346,7 @@ class Parser {
   size_t pos_ = 0;
   std::string field_;
   uint64_t n_values_ = 0;
+  std::optional<File::LazyArray> lazy_;  // set by the current entry's value when it stays in the file
 };
 
 Result<std::unique_ptr<File>> File::Parse(const uint8_t* data, size_t size, const std::string& name) {

@@ -188,8 +188,7 @@ Result<ModelShape> ReadModelShape(const gguf::File& f) {
   s.n_ff_max = std::max(s.n_ff_max, expert_ff * experts_used);
   INGOT_ASSIGN_OR_RETURN(int64_t n_vocab, OptionalInt(f, p + "vocab_size", 0));
   if (n_vocab == 0) {
-    const gguf::Value* tokens = f.Find("tokenizer.ggml.tokens");
-    if (tokens != nullptr && tokens->type == gguf::ValueType::kArray) n_vocab = int64_t(tokens->array.size());
+    n_vocab = int64_t(f.ArrayLength("tokenizer.ggml.tokens").value_or(0));
   }
   s.n_vocab = int32_t(std::min<int64_t>(n_vocab, kMaxDim));
   for (const auto& t : f.tensors()) s.weight_bytes += t.n_bytes;
