@@ -10,6 +10,8 @@
 #include <cstring>
 #include <functional>
 
+#include "util/mapped_file.h"
+
 namespace ingot::gguf {
 namespace {
 
@@ -211,16 +213,13 @@ Status Writer::WriteTo(const std::string& path) const {
     return Status::Ok();
   });
   if (st.ok() && ::fsync(fd) != 0) st = IoError(tmp + ": fsync failed: " + std::strerror(errno));
-  // Written pages sit in the page cache as small folios; dropped, the file is read back by its first load in
-  // 2 MiB folios, which a MappedFile maps through 2 MiB pages (see util/mapped_file.h). Advisory.
-#if defined(POSIX_FADV_DONTNEED)
-  if (st.ok()) (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-#endif
   if (::close(fd) != 0 && st.ok()) st = IoError(tmp + ": close failed: " + std::strerror(errno));
   if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     st = IoError(path + ": rename failed: " + std::strerror(errno));
   }
   if (!st.ok()) std::remove(tmp.c_str());
+  // Advisory: the first load then reads the file in 2 MiB pages (DropFromPageCache in util/mapped_file.h).
+  if (st.ok()) (void)DropFromPageCache(path);
   return st;
 }
 

@@ -180,11 +180,15 @@ template <int N> void DotQ5K(size_t k, const uint8_t* w, const uint8_t* a, size_
   DotQ45K<true, N>(k, w, a, as, y, ys);
 }
 
-// For formats with a scale per 16 elements, taken 128 elements (8 scales) at a time as two 512-bit vectors:
-// lane l (of 32 int16 lanes, 2 elements each) of vector v uses scale 4v + l / 8.
-alignas(64) constexpr int16_t kHalfScaleIdx[2][32] = {
+// For formats with a scale per 16 elements, 64 elements (4 scales) per 512-bit vector: lane l (of 32 int16
+// lanes, 2 elements each) of step q uses scale 4q + l / 8. Q2_K / Q3_K take 128 elements (8 scales, steps 0-1)
+// at a time, Q6_K a whole block (16 scales, steps 0-3).
+alignas(64) constexpr int16_t kGroupScaleIdx[4][32] = {
     {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7}};
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+    {8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
+    {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
+     14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
 
 // Q2_K / Q3_K against Q8_K (see DotQ23K in avx2_extra.h): per 128-element half, the 2-bit fields at shifts
 // 0 and 2 of its 32 qs bytes are elements 0..63, those at shifts 4 and 6 elements 64..127.
@@ -193,7 +197,7 @@ void DotQ23K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y
   using Block = std::conditional_t<kThreeBit, quant::BlockQ3_K, quant::BlockQ2_K>;
   constexpr size_t kQs = kThreeBit ? 32 : 16;
   const __m256i low2 = _mm256_set1_epi8(3);
-  const __m512i idx0 = _mm512_load_si512(kHalfScaleIdx[0]), idx1 = _mm512_load_si512(kHalfScaleIdx[1]);
+  const __m512i idx0 = _mm512_load_si512(kGroupScaleIdx[0]), idx1 = _mm512_load_si512(kGroupScaleIdx[1]);
   __m512 acc[N];
   __m256 offsets[N];
   for (int j = 0; j < N; ++j) {
@@ -247,15 +251,6 @@ template <int N> void DotQ3K(size_t k, const uint8_t* w, const uint8_t* a, size_
   DotQ23K<true, N>(k, w, a, as, y, ys);
 }
 
-// Lane l (of 32 int16 lanes, 2 elements each) of a Q6_K step of 64 elements uses scale 4q + l / 8 of the
-// block's 16 (q = 0..3, the step).
-alignas(64) constexpr int16_t kQ6ScaleIdx[4][32] = {
-    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
-    {8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
-    {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
-     14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
-
 // Q6_K against Q8_K. For each 128-element half, the low nibbles of its 64 ql bytes are elements 0..63 and the
 // high nibbles elements 64..127; qh byte i holds the top 2 bits of elements i, i + 32, i + 64 and i + 96 (bits
 // 0-1, 2-3, 4-5, 6-7). A broadcast load puts the 32 qh bytes in both halves of a vector, and one variable
@@ -288,7 +283,7 @@ void DotQ6K(size_t k, const uint8_t* w, const uint8_t* act, size_t as, float* y,
       q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), top_hi, low4, 0xEC);
     }
     const __m512i sc = _mm512_castsi256_si512(sc16);
-    for (int i = 0; i < 4; ++i) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kQ6ScaleIdx[i]), sc);
+    for (int i = 0; i < 4; ++i) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kGroupScaleIdx[i]), sc);
     const float d = Half(LoadU16(wb + 208));
     for (int j = 0; j < N; ++j) {
       const uint8_t* ab = act + j * as + b * sizeof(quant::BlockQ8_K);

@@ -7,6 +7,7 @@
 
 #include "model/model.h"
 #include "model/random_model.h"
+#include "model/tiny_family_test_util.h"
 
 namespace ingot::model {
 namespace {
@@ -43,13 +44,9 @@ TEST(RandomModelTest, EveryFamilyTinyShapeLoadsAndRuns) {
   for (const char* arch :
        {"llama", "mistral", "mixtral", "mistral3", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"}) {
     SCOPED_TRACE(arch);
-    auto shape = NamedFamilyShape(arch, "tiny");
-    ASSERT_TRUE(shape.has_value());
-    RandomFamilyOptions o;
-    o.shape = *shape;
-    o.type = DType::kQ8_0;
-    const std::string path = TmpPath(arch);
-    ASSERT_TRUE(WriteRandomFamily(o, path).ok());
+    const auto shape = NamedFamilyShape(arch, "tiny");
+    const std::string path = WriteTinyFamily(arch, "random");
+    ASSERT_FALSE(path.empty());
     std::shared_ptr<const gguf::File> file;
     auto m = LoadAndRun(path, pool, file);
     ASSERT_TRUE(m);

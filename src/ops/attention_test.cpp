@@ -87,6 +87,24 @@ size_t CountBad(const float* got, const float* want, int32_t n) {
   return bad;
 }
 
+// The reference output of AttentionBatch: every head of every token against its own range of its sequence.
+std::vector<float> BatchReference(const Cache& cache, const AttentionParams& ap,
+                                  const std::vector<AttentionToken>& tokens, const std::vector<float>& q) {
+  const size_t q_dim = size_t(ap.n_head) * size_t(cache.hd);
+  std::vector<float> want(q.size());
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    PagedKv kv = cache.View();
+    kv.block_table = tokens[t].block_table;
+    AttentionParams one = ap;
+    one.kv_begin = tokens[t].kv_begin;
+    one.kv_end = tokens[t].kv_end;
+    for (int32_t h = 0; h < ap.n_head; ++h) {
+      AttentionHeadReference(&q[t * q_dim], h, kv, one, &want[t * q_dim + size_t(h * cache.hd)]);
+    }
+  }
+  return want;
+}
+
 TEST(AttentionTest, GroupMatchesReferenceOverLengthsGqaHeadSizesAndTypesOnEveryIsa) {
   std::mt19937 rng(7);
   for (DType type : {DType::kF32, DType::kF16, DType::kQ8_0}) {
@@ -209,19 +227,10 @@ TEST(AttentionTest, BatchMatchesReferenceForMixedSequences) {
         tokens.push_back({tables[seq], window ? std::max(0, pos + 1 - window) : 0, pos + 1});
       }
       const std::vector<float> q = RandomQueries(tokens.size() * q_dim, rng);
-      std::vector<float> got(q.size()), want(q.size());
+      std::vector<float> got(q.size());
       const AttentionParams ap{n_head, 0.125f, 0.0f, 0, 0};
       AttentionBatch(pool, cache.View(), ap, tokens, q.data(), got.data(), scratch);
-      for (size_t t = 0; t < tokens.size(); ++t) {
-        PagedKv kv = cache.View();
-        kv.block_table = tokens[t].block_table;
-        AttentionParams one = ap;
-        one.kv_begin = tokens[t].kv_begin;
-        one.kv_end = tokens[t].kv_end;
-        for (int32_t h = 0; h < n_head; ++h) {
-          AttentionHeadReference(&q[t * q_dim], h, kv, one, &want[t * q_dim + size_t(h * hd)]);
-        }
-      }
+      const std::vector<float> want = BatchReference(cache, ap, tokens, q);
       EXPECT_EQ(CountBad(got.data(), want.data(), int32_t(got.size())), 0u)
           << "decode only " << decode_only << " window " << window;
     }
@@ -246,18 +255,9 @@ TEST(AttentionTest, BatchSplitsLoneTokensOverThreadsAndMerges) {
       for (const size_t n_tokens : {size_t(1), size_t(2)}) {
         const std::vector<AttentionToken> batch(tokens.begin(), tokens.begin() + long(n_tokens));
         const std::vector<float> q = RandomQueries(n_tokens * q_dim, rng);
-        std::vector<float> got(q.size()), want(q.size());
+        std::vector<float> got(q.size());
         AttentionBatch(pool, cache.View(), ap, batch, q.data(), got.data(), scratch);
-        for (size_t t = 0; t < n_tokens; ++t) {
-          PagedKv kv = cache.View();
-          kv.block_table = batch[t].block_table;
-          AttentionParams one = ap;
-          one.kv_begin = batch[t].kv_begin;
-          one.kv_end = batch[t].kv_end;
-          for (int32_t h = 0; h < n_head; ++h) {
-            AttentionHeadReference(&q[t * q_dim], h, kv, one, &want[t * q_dim + size_t(h * hd)]);
-          }
-        }
+        const std::vector<float> want = BatchReference(cache, ap, batch, q);
         EXPECT_EQ(CountBad(got.data(), want.data(), int32_t(got.size())), 0u)
             << DTypeName(type) << " capped " << capped << " tokens " << n_tokens;
       }
